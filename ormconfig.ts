@@ -1,0 +1,6 @@
+// The DataSource for the TypeORM CLI: the same options as the app, from the same environment.
+import "reflect-metadata";
+import { loadConfig } from "./src/config";
+import { createDataSource } from "./src/persistence/data-source";
+
+export default createDataSource(loadConfig(process.env).database);

@@ -1,0 +1,61 @@
+// loadConfig(env): the only reader of process.env; typed and validated.
+
+import path from "node:path";
+
+export type DatabaseConfig =
+  | { readonly kind: "postgres"; readonly url: string }
+  | { readonly kind: "pglite"; readonly dir: string };
+
+export interface AppConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly database: DatabaseConfig;
+  readonly migrate: boolean;
+  readonly logLevel: string;
+  readonly production: boolean;
+  /** How long exposures may wait in memory before a batched insert. */
+  readonly exposureFlushMs: number;
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+export class ConfigError extends Error {}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer in [${min}, ${max}], got "${raw}"`);
+  }
+  return value;
+}
+
+function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (raw === "true" || raw === "1") return true;
+  if (raw === "false" || raw === "0") return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const url = env.DATABASE_URL;
+  if (url !== undefined && url !== "" && !/^postgres(ql)?:\/\//.test(url)) {
+    throw new ConfigError("DATABASE_URL must start with postgres:// or postgresql://");
+  }
+  const pgliteDir = env.PGLITE_DIR || "./data/pglite";
+  const logLevel = env.LOG_LEVEL || "info";
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
+  return {
+    port: integer(env, "PORT", 4000, 0, 65535),
+    host: env.HOST || "127.0.0.1",
+    database: url
+      ? { kind: "postgres", url }
+      : { kind: "pglite", dir: pgliteDir.startsWith("memory://") ? pgliteDir : path.resolve(pgliteDir) },
+    migrate: boolean(env, "MIGRATE", true),
+    logLevel,
+    production: env.NODE_ENV === "production",
+    exposureFlushMs: integer(env, "EXPOSURE_FLUSH_MS", 200, 1, 60_000),
+  };
+}

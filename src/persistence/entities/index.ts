@@ -1,0 +1,23 @@
+// Every entity, listed explicitly so ts-node, Jest and dist/ load the same set.
+
+import { AssignmentEntity } from "./assignment.entity";
+import { ChangeRecordEntity } from "./change-record.entity";
+import { ConfigVersionEntity } from "./config-version.entity";
+import { ExperimentEntity } from "./experiment.entity";
+import { ExposureEntity } from "./exposure.entity";
+import { LayerEntity } from "./layer.entity";
+import { OverrideEntity } from "./override.entity";
+import { VariantEntity } from "./variant.entity";
+
+export { AssignmentEntity, ChangeRecordEntity, ConfigVersionEntity, ExperimentEntity, ExposureEntity, LayerEntity, OverrideEntity, VariantEntity };
+
+export const ENTITIES = [
+  LayerEntity,
+  ExperimentEntity,
+  VariantEntity,
+  OverrideEntity,
+  AssignmentEntity,
+  ExposureEntity,
+  ChangeRecordEntity,
+  ConfigVersionEntity,
+];

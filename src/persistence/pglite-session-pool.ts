@@ -1,0 +1,73 @@
+// PGlite is a single database session: hand it to one TypeORM query runner at a time.
+//
+// Stock typeorm-pglite gives every query runner the same session, so concurrent
+// transactions interleave (a failed transaction's insert was committed by another,
+// see STACK.md). This pool keeps typeorm-pglite's instance management and queues
+// `connect` until the previous runner releases, like a pg pool of size one.
+
+import { EventEmitter } from "node:events";
+import type { PGliteOptions } from "@electric-sql/pglite";
+import { PGliteDriver } from "typeorm-pglite";
+
+type Release = () => void;
+type QueryCallback = (error: unknown, results: unknown) => void;
+type ConnectCallback = (error: unknown, client: unknown, done: (err?: unknown) => void) => void;
+
+/** A FIFO mutex: `acquire()` resolves with a release function once the holder is gone. */
+class SessionLock {
+  private tail: Promise<void> = Promise.resolve();
+
+  acquire(): Promise<Release> {
+    let release!: Release;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const acquired = this.tail.then(() => release);
+    this.tail = this.tail.then(() => released);
+    return acquired;
+  }
+}
+
+export interface PGliteSessionDriver {
+  Pool: new (...args: unknown[]) => EventEmitter;
+}
+
+/** A `pg`-shaped driver module for TypeORM's `driver` option, backed by one PGlite session. */
+export function createPGliteSessionDriver(options: PGliteOptions): PGliteSessionDriver {
+  const Base = new PGliteDriver(options).driver.Pool;
+  const runQuery = Base.prototype.query;
+
+  class SessionPool extends Base {
+    private readonly lock = new SessionLock();
+
+    override async connect(callback: ConnectCallback): Promise<void> {
+      const release = await this.lock.acquire();
+      let released = false;
+      const done = () => {
+        if (!released) {
+          released = true;
+          release();
+        }
+      };
+      const client = Object.assign(new EventEmitter(), {
+        query: (sql: string, params?: unknown[], cb?: QueryCallback) => runQuery.call(this, sql, params as never, cb as never),
+        release: done,
+      });
+      // An unused runner's session must not stay locked if the instance fails to start.
+      super.connect((error) => {
+        if (error) {
+          done();
+          callback(error, null, done);
+        } else callback(null, client, done);
+      });
+    }
+
+    override async query(sql: string, params?: unknown[], callback?: QueryCallback) {
+      const release = await this.lock.acquire();
+      try {
+        return await runQuery.call(this, sql, params as never, callback as never);
+      } finally {
+        release();
+      }
+    }
+  }
+  return { Pool: SessionPool as unknown as PGliteSessionDriver["Pool"] };
+}
