@@ -10,8 +10,11 @@ import type { PGliteOptions } from "@electric-sql/pglite";
 import { PGliteDriver } from "typeorm-pglite";
 
 type Release = () => void;
-type QueryCallback = (error: unknown, results: unknown) => void;
-type ConnectCallback = (error: unknown, client: unknown, done: (err?: unknown) => void) => void;
+type BasePool = InstanceType<ReturnType<typeof basePoolClass>>;
+type ConnectCallback = Parameters<BasePool["connect"]>[0];
+type QueryCallback = Parameters<BasePool["query"]>[2];
+
+const basePoolClass = (options: PGliteOptions) => new PGliteDriver(options).driver.Pool;
 
 /** A FIFO mutex: `acquire()` resolves with a release function once the holder is gone. */
 class SessionLock {
@@ -32,7 +35,7 @@ export interface PGliteSessionDriver {
 
 /** A `pg`-shaped driver module for TypeORM's `driver` option, backed by one PGlite session. */
 export function createPGliteSessionDriver(options: PGliteOptions): PGliteSessionDriver {
-  const Base = new PGliteDriver(options).driver.Pool;
+  const Base = basePoolClass(options);
   const runQuery = Base.prototype.query;
 
   class SessionPool extends Base {
@@ -48,7 +51,7 @@ export function createPGliteSessionDriver(options: PGliteOptions): PGliteSession
         }
       };
       const client = Object.assign(new EventEmitter(), {
-        query: (sql: string, params?: unknown[], cb?: QueryCallback) => runQuery.call(this, sql, params as never, cb as never),
+        query: (sql: string, params?: unknown[], cb?: QueryCallback) => runQuery.call(this, sql, params, cb),
         release: done,
       });
       // An unused runner's session must not stay locked if the instance fails to start.
@@ -56,14 +59,14 @@ export function createPGliteSessionDriver(options: PGliteOptions): PGliteSession
         if (error) {
           done();
           callback(error, null, done);
-        } else callback(null, client, done);
+        } else callback(null, client as unknown as BasePool, done);
       });
     }
 
-    override async query(sql: string, params?: unknown[], callback?: QueryCallback) {
+    override async query(sql: string, params?: unknown[], callback?: QueryCallback): ReturnType<BasePool["query"]> {
       const release = await this.lock.acquire();
       try {
-        return await runQuery.call(this, sql, params as never, callback as never);
+        return await runQuery.call(this, sql, params, callback);
       } finally {
         release();
       }

@@ -1,0 +1,46 @@
+// formatError: DomainError → extensions.code and field; anything unexpected masked and logged.
+
+import type { GraphQLFormattedError } from "graphql";
+import { unwrapResolverError } from "@apollo/server/errors";
+import { DomainError, type DomainErrorCode } from "../engine/errors";
+import type { Logger } from "../logger";
+
+/** Exhaustive: a new domain error code cannot be added without saying how it is logged. */
+const LOG_LEVEL: Record<DomainErrorCode, "debug" | "warn" | "error"> = {
+  BAD_USER_INPUT: "debug",
+  NOT_FOUND: "debug",
+  NOT_RUNNING: "debug",
+  ARCHIVED: "debug",
+  EXCLUDED_BY_GROUP: "debug",
+  NO_VARIANT: "debug",
+  CONFLICT: "debug",
+  UNAUTHENTICATED: "warn",
+  FORBIDDEN: "warn",
+  UNAVAILABLE: "error",
+};
+
+/** Apollo's own request errors are all bad input in the terms of SPEC §8. */
+const APOLLO_INPUT_CODES = new Set(["GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "BAD_REQUEST", "BAD_USER_INPUT"]);
+
+export function createErrorFormatter(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof DomainError) {
+      logger[LOG_LEVEL[original.code]]({ code: original.code, details: original.details }, original.message);
+      return { message: original.message, path: formatted.path, locations: formatted.locations, extensions: { ...original.details, code: original.code } };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === "string" && APOLLO_INPUT_CODES.has(code)) {
+      const field = offendingField(formatted.message);
+      return { ...formatted, extensions: { ...formatted.extensions, code: "BAD_USER_INPUT", reason: code, ...(field ? { field } : {}) } };
+    }
+    if (typeof code === "string" && code !== "INTERNAL_SERVER_ERROR") return formatted;
+    logger.error({ err: original, path: formatted.path }, "unexpected error");
+    return { message: "Internal server error", path: formatted.path, locations: formatted.locations, extensions: { code: "INTERNAL_SERVER_ERROR" } };
+  };
+}
+
+/** graphql-js names the faulty variable path in its message: `Variable "$input" got invalid value … at "input.variants[0].weight"`. */
+function offendingField(message: string): string | undefined {
+  return /at "([^"]+)"/.exec(message)?.[1] ?? /Variable "\$([^"]+)"/.exec(message)?.[1] ?? /[Ff]ield "([^"]+)"/.exec(message)?.[1];
+}

@@ -1,0 +1,35 @@
+// GraphQL `Assignment`, `Override`, `VariantCount` and `ChangeRecord`.
+
+import { Field, Int, ObjectType } from "type-graphql";
+
+@ObjectType("Assignment")
+export class AssignmentType {
+  @Field(() => String) experiment!: string;
+  @Field(() => String) actor!: string;
+  @Field(() => String) variant!: string;
+  @Field(() => Int) vid!: number;
+  @Field(() => Boolean) isOverride!: boolean;
+  @Field(() => Date) assignedAt!: Date;
+}
+
+@ObjectType("Override")
+export class OverrideType {
+  @Field(() => String) experiment!: string;
+  @Field(() => String) actor!: string;
+  @Field(() => String) variant!: string;
+}
+
+@ObjectType("VariantCount")
+export class VariantCountType {
+  @Field(() => String) variant!: string;
+  @Field(() => Int) exposures!: number;
+}
+
+@ObjectType("ChangeRecord")
+export class ChangeRecordType {
+  @Field(() => String) key!: string;
+  @Field(() => String) mutation!: string;
+  @Field(() => String, { nullable: true }) actor!: string | null;
+  @Field(() => Date) at!: Date;
+  @Field(() => Int, { description: "The configuration version this change produced." }) configVersion!: number;
+}

@@ -1,0 +1,51 @@
+// The configuration version and the change records written with every configuration change.
+
+import type { EntityManager } from "typeorm";
+import { ChangeRecordEntity } from "./entities";
+
+export interface ChangeRecord {
+  readonly key: string;
+  readonly mutation: string;
+  readonly actor: string | null;
+  readonly at: Date;
+  readonly configVersion: number;
+}
+
+export class ChangeLogRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /**
+   * Increases the configuration version. The row lock it takes serializes every
+   * configuration write, so checks made after it see all earlier changes.
+   */
+  async bumpVersion(): Promise<number> {
+    const rows: Array<{ version: number }> = await this.em.query(
+      `UPDATE config_version SET version = version + 1 WHERE id = 1 RETURNING version`,
+    );
+    return Number(rows[0]!.version);
+  }
+
+  async currentVersion(): Promise<number> {
+    const rows: Array<{ version: number }> = await this.em.query(`SELECT version FROM config_version WHERE id = 1`);
+    return Number(rows[0]?.version ?? 0);
+  }
+
+  async append(record: Omit<ChangeRecord, "at">): Promise<void> {
+    await this.em.insert(ChangeRecordEntity, {
+      subjectKey: record.key,
+      mutation: record.mutation,
+      actor: record.actor,
+      configVersion: record.configVersion,
+    });
+  }
+
+  /** Newest first; limit 0 means all. */
+  async history(key: string, limit: number): Promise<ChangeRecord[]> {
+    const rows = await this.em.find(ChangeRecordEntity, {
+      where: { subjectKey: key },
+      order: { id: "DESC" },
+      ...(limit > 0 ? { take: limit } : {}),
+    });
+    return rows.map((r) => ({ key: r.subjectKey, mutation: r.mutation, actor: r.actor, at: r.at, configVersion: r.configVersion }));
+  }
+}

@@ -1,0 +1,157 @@
+// Experiments with their variants and layer: queries and the entity ↔ domain mapping.
+
+import type { EntityManager } from "typeorm";
+import type { Experiment, ExperimentState, Layer, Variant } from "../engine/types";
+import { ExperimentEntity, LayerEntity, VariantEntity } from "./entities";
+
+export interface ExperimentWithLayer {
+  readonly experiment: Experiment;
+  readonly layer: Layer;
+}
+
+export function layerToDomain(e: LayerEntity): Layer {
+  return {
+    key: e.key,
+    description: e.description,
+    priority: e.priority,
+    services: e.services,
+    hashKey: e.hashKey,
+    salt: e.salt,
+    hashVersion: e.hashVersion,
+    enabled: e.enabled,
+    defaultParams: e.defaultParams,
+    implicit: e.implicit,
+  };
+}
+
+function variantToDomain(v: VariantEntity): Variant {
+  return { key: v.key, vid: v.vid, weight: v.weight, params: v.params };
+}
+
+export function experimentToDomain(e: ExperimentEntity, variants: readonly VariantEntity[]): Experiment {
+  return {
+    key: e.key,
+    description: e.description,
+    services: e.services,
+    layer: e.layerKey,
+    state: e.state,
+    variants: [...variants].sort((a, b) => a.position - b.position).map(variantToDomain),
+    winner: e.winner,
+    exclusionGroup: e.exclusionGroup,
+    rule: e.rule,
+    slots: e.slots,
+    ranges: e.ranges,
+    version: e.version,
+    createdAt: e.createdAt,
+    updatedAt: e.updatedAt,
+  };
+}
+
+export interface ExperimentFilter {
+  readonly state?: ExperimentState | null;
+  readonly service?: string | null;
+}
+
+export class ExperimentRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  async find(key: string, options: { lock?: boolean } = {}): Promise<ExperimentWithLayer | null> {
+    const row = await this.em.findOne(ExperimentEntity, {
+      where: { key },
+      relations: { layer: true },
+      ...(options.lock ? { lock: { mode: "pessimistic_write", tables: ["experiments"] } } : {}),
+    });
+    if (!row?.layer) return null;
+    const variants = await this.em.find(VariantEntity, { where: { experimentKey: key } });
+    return { experiment: experimentToDomain(row, variants), layer: layerToDomain(row.layer) };
+  }
+
+  async list(filter: ExperimentFilter): Promise<Experiment[]> {
+    const qb = this.em.createQueryBuilder(ExperimentEntity, "e").orderBy("e.key", "ASC");
+    if (filter.state) qb.andWhere("e.state = :state", { state: filter.state });
+    if (filter.service) qb.andWhere(":service = ANY(e.services)", { service: filter.service });
+    const rows = await qb.getMany();
+    if (rows.length === 0) return [];
+    const variants = await this.em
+      .createQueryBuilder(VariantEntity, "v")
+      .where("v.experiment_key IN (:...keys)", { keys: rows.map((r) => r.key) })
+      .getMany();
+    const byExperiment = new Map<string, VariantEntity[]>();
+    for (const v of variants) byExperiment.set(v.experimentKey, [...(byExperiment.get(v.experimentKey) ?? []), v]);
+    return rows.map((r) => experimentToDomain(r, byExperiment.get(r.key) ?? []));
+  }
+
+  async keyIsTaken(key: string): Promise<"experiment" | "layer" | null> {
+    if (await this.em.exists(ExperimentEntity, { where: { key } })) return "experiment";
+    if (await this.em.exists(LayerEntity, { where: { key } })) return "layer";
+    return null;
+  }
+
+  async existingVids(vids: readonly number[]): Promise<number[]> {
+    if (vids.length === 0) return [];
+    const rows = await this.em
+      .createQueryBuilder(VariantEntity, "v")
+      .select("v.vid", "vid")
+      .where("v.vid IN (:...vids)", { vids })
+      .getRawMany<{ vid: number }>();
+    return rows.map((r) => Number(r.vid));
+  }
+
+  /** The highest vid in use; new vids follow it (config writes are serialized by the version row lock). */
+  async maxVid(): Promise<number> {
+    const rows: Array<{ max: number }> = await this.em.query(`SELECT COALESCE(MAX(vid), 0)::int AS max FROM variants`);
+    return Number(rows[0]!.max);
+  }
+
+  async insertLayer(layer: Layer): Promise<void> {
+    const row: Partial<LayerEntity> = { ...layer, services: [...layer.services] };
+    await this.em.insert(LayerEntity, row as object);
+  }
+
+  async insertExperiment(exp: Experiment): Promise<void> {
+    const row: Partial<ExperimentEntity> = {
+      key: exp.key,
+      layerKey: exp.layer,
+      description: exp.description,
+      services: [...exp.services],
+      state: exp.state,
+      winner: exp.winner,
+      exclusionGroup: exp.exclusionGroup,
+      rule: exp.rule,
+      slots: [...exp.slots],
+      ranges: [...exp.ranges],
+      version: exp.version,
+    };
+    await this.em.insert(ExperimentEntity, row as object);
+    await this.replaceVariants(exp.key, exp.variants);
+  }
+
+  /** Writes every changed column of the experiment and bumps its version. */
+  async updateExperiment(exp: Experiment): Promise<void> {
+    const changes: Partial<ExperimentEntity> = {
+      description: exp.description,
+      services: [...exp.services],
+      state: exp.state,
+      winner: exp.winner,
+      exclusionGroup: exp.exclusionGroup,
+      rule: exp.rule,
+      slots: [...exp.slots],
+      ranges: [...exp.ranges],
+      version: exp.version,
+    };
+    await this.em.update(ExperimentEntity, { key: exp.key }, changes as object);
+  }
+
+  async replaceVariants(experimentKey: string, variants: readonly Variant[]): Promise<void> {
+    await this.em.delete(VariantEntity, { experimentKey });
+    if (variants.length === 0) return;
+    await this.em.insert(
+      VariantEntity,
+      variants.map((v, position): Partial<VariantEntity> => ({ vid: v.vid, experimentKey, key: v.key, weight: v.weight, params: v.params, position })) as object[],
+    );
+  }
+
+  async updateLayerServices(layerKey: string, services: readonly string[]): Promise<void> {
+    await this.em.update(LayerEntity, { key: layerKey }, { services: [...services] });
+  }
+}

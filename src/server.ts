@@ -1,0 +1,134 @@
+// createServer(deps): node:http + Apollo on /graphql, /healthz and /readyz; no listen (tests use it).
+
+import http from "node:http";
+import { ApolloServer, HeaderMap } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import type { AppContext, AppServices } from "./api/context";
+import { createErrorFormatter } from "./api/errors";
+import { buildAppSchema } from "./api/schema";
+import type { Logger } from "./logger";
+import type { Caller } from "./services/caller";
+
+export interface ServerDeps {
+  readonly services: AppServices;
+  readonly logger: Logger;
+  readonly production: boolean;
+  /** Whether the configuration is loaded and the database reachable. */
+  readonly isReady: () => Promise<boolean>;
+}
+
+export interface TesseraServer {
+  readonly httpServer: http.Server;
+  start(): Promise<void>;
+  /** Stops accepting, drains requests in flight. */
+  stop(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 1 << 20;
+const MAX_HEADER_VALUE = 256;
+
+class BodyError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new BodyError(413, `request body exceeds ${MAX_BODY_BYTES} bytes`));
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function header(req: http.IncomingMessage, name: string): string | null {
+  const value = req.headers[name];
+  const text = Array.isArray(value) ? value[0] : value;
+  return text ? text.slice(0, MAX_HEADER_VALUE) : null;
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendBadRequest(res: http.ServerResponse, status: number, message: string): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code: "BAD_USER_INPUT", field: "body" } }] });
+}
+
+export function createServer(deps: ServerDeps): TesseraServer {
+  const httpServer = http.createServer();
+  const apollo = new ApolloServer<AppContext>({
+    schema: buildAppSchema(),
+    formatError: createErrorFormatter(deps.logger),
+    includeStacktraceInErrorResponses: false,
+    introspection: !deps.production,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+  });
+
+  async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
+    }
+    let body: unknown;
+    if (req.method === "POST") {
+      const raw = await readBody(req);
+      if ((headers.get("content-type") ?? "").includes("application/json")) {
+        try {
+          body = raw === "" ? undefined : JSON.parse(raw);
+        } catch {
+          return sendBadRequest(res, 400, "the request body is not valid JSON");
+        }
+      } else body = raw;
+    }
+    const caller: Caller = { actor: header(req, "x-actor"), requestId: header(req, "x-request-id") };
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? "GET", headers, search: url.search, body },
+      context: async () => ({ services: deps.services, caller }),
+    });
+    for (const [key, value] of result.headers) res.setHeader(key, value);
+    res.statusCode = result.status ?? 200;
+    if (result.body.kind === "complete") {
+      res.end(result.body.string);
+      return;
+    }
+    for await (const chunk of result.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+
+  httpServer.on("request", (req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    const handle = async () => {
+      if (path === "/graphql") return handleGraphQL(req, res);
+      if (path === "/healthz") return sendJson(res, 200, { status: "ok" });
+      if (path === "/readyz") {
+        const ready = await deps.isReady();
+        return sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "unavailable" });
+      }
+      sendJson(res, 404, { error: "not found: use POST /graphql" });
+    };
+    handle().catch((error: unknown) => {
+      if (error instanceof BodyError) return sendBadRequest(res, error.status, error.message);
+      deps.logger.error({ err: error }, "request failed");
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
+      else res.end();
+    });
+  });
+
+  return {
+    httpServer,
+    start: () => apollo.start(),
+    stop: () => apollo.stop(),
+  };
+}

@@ -1,0 +1,179 @@
+// AssignmentService: `assign` (SPEC §5 for one experiment, with typed errors), overrides, exposures.
+
+import { decideExperiment } from "../engine/decide";
+import { isJsonObject } from "../engine/definition";
+import { DomainError, badInput, notFound } from "../engine/errors";
+import { assertMutable } from "../engine/lifecycle";
+import type { Experiment, Hash32, JsonObject } from "../engine/types";
+import { AssignmentRepository, type StoredOverride } from "../persistence/assignment.repository";
+import type { Database } from "../persistence/database";
+import { ExperimentRepository } from "../persistence/experiment.repository";
+import { ExposureRepository } from "../persistence/exposure.repository";
+import type { Caller } from "./caller";
+import { applyConfigChange } from "./config-change";
+import type { ExposureWriter } from "./exposure-writer";
+
+export interface AssignmentView {
+  readonly experiment: string;
+  readonly actor: string;
+  readonly variant: string;
+  readonly vid: number;
+  readonly isOverride: boolean;
+  readonly assignedAt: Date;
+}
+
+export interface VariantCount {
+  readonly variant: string;
+  readonly exposures: number;
+}
+
+const MAX_ACTOR_LENGTH = 512;
+
+function validateActor(actor: string): void {
+  if (actor === "" || actor.length > MAX_ACTOR_LENGTH) {
+    throw badInput("actor", `actor must be 1-${MAX_ACTOR_LENGTH} characters`);
+  }
+}
+
+export class AssignmentService {
+  constructor(
+    private readonly db: Database,
+    private readonly h32: Hash32,
+    private readonly exposures: ExposureWriter,
+  ) {}
+
+  /**
+   * The single-experiment decision for `actor`. Returns null when the actor is
+   * simply not in the experiment; throws NOT_FOUND, NOT_RUNNING, ARCHIVED,
+   * EXCLUDED_BY_GROUP or NO_VARIANT. Every call that serves a variant of a
+   * RUNNING experiment records one exposure.
+   */
+  async assign(experimentKey: string, actor: string, context: unknown, requestId: string | null, caller: Caller): Promise<AssignmentView | null> {
+    validateActor(actor);
+    if (context != null && !isJsonObject(context)) throw badInput("context", "context must be a JSON object");
+    const found = await this.db.read((em) => new ExperimentRepository(em).find(experimentKey));
+    if (!found) throw notFound("experiment", experimentKey);
+    const { experiment: exp, layer } = found;
+    assertMutable(experimentKey, exp.state);
+    if (exp.state === "DRAFT") {
+      throw new DomainError("NOT_RUNNING", `experiment "${experimentKey}" is DRAFT: start it first`, { key: experimentKey, state: exp.state });
+    }
+
+    const [override, sticky, heldByGroup] = await this.db.read(async (em) => {
+      const repo = new AssignmentRepository(em);
+      return Promise.all([
+        repo.findOverride(experimentKey, actor),
+        repo.findAssignment(experimentKey, actor),
+        exp.exclusionGroup === null ? false : repo.heldByGroup(actor, exp.exclusionGroup, experimentKey),
+      ]);
+    });
+    const outcome = decideExperiment({
+      experiment: exp,
+      layer,
+      actor,
+      context: (context as JsonObject | null) ?? {},
+      facts: { override: override?.variant ?? null, sticky: sticky?.variant ?? null, heldByGroup },
+      h32: this.h32,
+    });
+
+    if (!outcome.in) {
+      if (outcome.reason === "EXCLUDED_BY_GROUP") throw this.excluded(experimentKey, exp.exclusionGroup);
+      if (outcome.reason === "NO_VARIANT") {
+        throw new DomainError("NO_VARIANT", `experiment "${experimentKey}" has no variant to serve: all weights are zero`, { key: experimentKey });
+      }
+      return null;
+    }
+    const { variant, source } = outcome;
+    const request = requestId ?? caller.requestId;
+    if (source === "WINNER") {
+      return { experiment: experimentKey, actor, variant: variant.key, vid: variant.vid, isOverride: false, assignedAt: exp.updatedAt };
+    }
+    if (source === "OVERRIDE") {
+      this.expose(experimentKey, variant.key, variant.vid, actor, request, true);
+      return { experiment: experimentKey, actor, variant: variant.key, vid: variant.vid, isOverride: true, assignedAt: override!.createdAt };
+    }
+    if (source === "STICKY") {
+      this.expose(experimentKey, variant.key, variant.vid, actor, request, false);
+      return { ...sticky!, isOverride: false };
+    }
+    const written = await this.db.transaction((em) =>
+      new AssignmentRepository(em).insertFirstWins({ experiment: experimentKey, actor, variant: variant.key, vid: variant.vid }, exp.exclusionGroup),
+    );
+    if (written.excluded) throw this.excluded(experimentKey, exp.exclusionGroup);
+    const stored = written.assignment;
+    this.expose(experimentKey, stored.variant, stored.vid, actor, request, false);
+    return { ...stored, isOverride: false };
+  }
+
+  /** What the actor is given now: its override, else its stored assignment, else null. */
+  async assignment(experimentKey: string, actor: string): Promise<AssignmentView | null> {
+    return this.db.read(async (em) => {
+      const found = await new ExperimentRepository(em).find(experimentKey);
+      if (!found) return null;
+      const repo = new AssignmentRepository(em);
+      const override = await repo.findOverride(experimentKey, actor);
+      const forced = override && found.experiment.variants.find((v) => v.key === override.variant);
+      if (forced) {
+        return { experiment: experimentKey, actor, variant: forced.key, vid: forced.vid, isOverride: true, assignedAt: override.createdAt };
+      }
+      const stored = await repo.findAssignment(experimentKey, actor);
+      return stored ? { ...stored, isOverride: false } : null;
+    });
+  }
+
+  async setOverride(experimentKey: string, actor: string, variantKey: string, caller: Caller): Promise<StoredOverride> {
+    validateActor(actor);
+    return this.overrideChange(experimentKey, "set_override", caller, async (repo, exp) => {
+      if (!exp.variants.some((v) => v.key === variantKey)) {
+        throw new DomainError("NO_VARIANT", `"${variantKey}" is not a variant of "${experimentKey}"`, { field: "variant", key: experimentKey });
+      }
+      return repo.upsertOverride(experimentKey, actor, variantKey);
+    });
+  }
+
+  /** True when an override was removed; false (and no history) when there was none. */
+  async clearOverride(experimentKey: string, actor: string, caller: Caller): Promise<boolean> {
+    const existing = await this.db.read((em) => new AssignmentRepository(em).findOverride(experimentKey, actor));
+    if (!existing) {
+      const exists = await this.db.read((em) => new ExperimentRepository(em).find(experimentKey));
+      if (!exists) throw notFound("experiment", experimentKey);
+      return false;
+    }
+    return this.overrideChange(experimentKey, "clear_override", caller, (repo) => repo.deleteOverride(experimentKey, actor));
+  }
+
+  async exposureCounts(experimentKey: string): Promise<VariantCount[]> {
+    await this.exposures.flush();
+    return this.db.read(async (em) => {
+      const found = await new ExperimentRepository(em).find(experimentKey);
+      if (!found) throw notFound("experiment", experimentKey);
+      const counts = await new ExposureRepository(em).countByVariant(experimentKey);
+      const current = found.experiment.variants.map((v) => ({ variant: v.key, exposures: counts.get(v.key) ?? 0 }));
+      // Variants removed since keep their exposures in the record.
+      const removed = [...counts].filter(([k]) => !found.experiment.variants.some((v) => v.key === k));
+      return [...current, ...removed.map(([variant, exposures]) => ({ variant, exposures }))];
+    });
+  }
+
+  private async overrideChange<T>(
+    experimentKey: string,
+    mutation: string,
+    caller: Caller,
+    work: (repo: AssignmentRepository, exp: Experiment) => Promise<T>,
+  ): Promise<T> {
+    return applyConfigChange(this.db, experimentKey, mutation, caller, async (em) => {
+      const found = await new ExperimentRepository(em).find(experimentKey);
+      if (!found) throw notFound("experiment", experimentKey);
+      assertMutable(experimentKey, found.experiment.state);
+      return work(new AssignmentRepository(em), found.experiment);
+    });
+  }
+
+  private excluded(key: string, group: string | null): DomainError {
+    return new DomainError("EXCLUDED_BY_GROUP", `actor is already in another experiment of mutual exclusion group "${group}"`, { key, group });
+  }
+
+  private expose(experiment: string, variant: string, vid: number, actor: string, requestId: string | null, isOverride: boolean): void {
+    this.exposures.record({ experiment, variant, vid, actor, requestId, isOverride, at: new Date() });
+  }
+}
