@@ -19,8 +19,9 @@ export class ChangeLogRepository {
    * configuration write, so checks made after it see all earlier changes.
    */
   async bumpVersion(): Promise<number> {
+    // Wrapped in a SELECT: TypeORM answers a bare UPDATE with [rows, count] instead of rows.
     const rows: Array<{ version: number }> = await this.em.query(
-      `UPDATE config_version SET version = version + 1 WHERE id = 1 RETURNING version`,
+      `WITH bumped AS (UPDATE config_version SET version = version + 1 WHERE id = 1 RETURNING version) SELECT version FROM bumped`,
     );
     return Number(rows[0]!.version);
   }

@@ -1,6 +1,6 @@
 // Table `assignments`: the variant an actor was first given; never changes afterwards.
 
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from "typeorm";
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn , type Relation } from "typeorm";
 import { ExperimentEntity } from "./experiment.entity";
 
 @Entity({ name: "assignments" })
@@ -14,7 +14,7 @@ export class AssignmentEntity {
 
   @ManyToOne(() => ExperimentEntity, { onDelete: "CASCADE" })
   @JoinColumn({ name: "experiment_key", foreignKeyConstraintName: "fk_assignments_experiment" })
-  experiment?: ExperimentEntity;
+  experiment?: Relation<ExperimentEntity>;
 
   @Column({ name: "variant_key", type: "text" })
   variantKey!: string;

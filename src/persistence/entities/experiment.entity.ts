@@ -1,6 +1,6 @@
 // Table `experiments`: one row per experiment; slot ownership and ranges as jsonb.
 
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, OneToMany, PrimaryColumn, UpdateDateColumn } from "typeorm";
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, OneToMany, PrimaryColumn, UpdateDateColumn , type Relation } from "typeorm";
 import { EXPERIMENT_STATES, type ExperimentState, type JsonObject, type Segment, type SlotRange } from "../../engine/types";
 import { LayerEntity } from "./layer.entity";
 import { VariantEntity } from "./variant.entity";
@@ -17,7 +17,7 @@ export class ExperimentEntity {
 
   @ManyToOne(() => LayerEntity, { onDelete: "RESTRICT" })
   @JoinColumn({ name: "layer_key", foreignKeyConstraintName: "fk_experiments_layer" })
-  layer?: LayerEntity;
+  layer?: Relation<LayerEntity>;
 
   @Column({ type: "text", nullable: true })
   description!: string | null;
@@ -49,7 +49,7 @@ export class ExperimentEntity {
   version!: number;
 
   @OneToMany(() => VariantEntity, (v) => v.experiment)
-  variants?: VariantEntity[];
+  variants?: Relation<VariantEntity[]>;
 
   @CreateDateColumn({ name: "created_at", type: "timestamptz" })
   createdAt!: Date;

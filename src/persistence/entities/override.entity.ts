@@ -1,6 +1,6 @@
 // Table `overrides`: a forced variant for one actor in one experiment.
 
-import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn } from "typeorm";
+import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn , type Relation } from "typeorm";
 import { ExperimentEntity } from "./experiment.entity";
 
 @Entity({ name: "overrides" })
@@ -13,7 +13,7 @@ export class OverrideEntity {
 
   @ManyToOne(() => ExperimentEntity, { onDelete: "CASCADE" })
   @JoinColumn({ name: "experiment_key", foreignKeyConstraintName: "fk_overrides_experiment" })
-  experiment?: ExperimentEntity;
+  experiment?: Relation<ExperimentEntity>;
 
   @Column({ name: "variant_key", type: "text" })
   variantKey!: string;

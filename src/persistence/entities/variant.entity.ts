@@ -1,6 +1,6 @@
 // Table `variants`: vid is unique across the server, key unique within an experiment.
 
-import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn, Unique } from "typeorm";
+import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn, Unique , type Relation } from "typeorm";
 import type { JsonObject } from "../../engine/types";
 import { ExperimentEntity } from "./experiment.entity";
 
@@ -15,7 +15,7 @@ export class VariantEntity {
 
   @ManyToOne(() => ExperimentEntity, (e) => e.variants, { onDelete: "CASCADE" })
   @JoinColumn({ name: "experiment_key", foreignKeyConstraintName: "fk_variants_experiment" })
-  experiment?: ExperimentEntity;
+  experiment?: Relation<ExperimentEntity>;
 
   @Column({ type: "text" })
   key!: string;

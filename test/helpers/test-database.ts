@@ -1,0 +1,38 @@
+// A database of its own for each test file: a fresh PostgreSQL database when DATABASE_URL
+// is set (CI runs the suite both ways), else an embedded PGlite (in memory, or a directory).
+
+import { randomBytes } from "node:crypto";
+import { Client } from "pg";
+import type { DatabaseConfig } from "../../src/config";
+
+export const ON_POSTGRES = Boolean(process.env.DATABASE_URL);
+
+export interface TestDatabase {
+  readonly config: DatabaseConfig;
+  drop(): Promise<void>;
+}
+
+async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** PGlite: `dir` keeps the data on disk (restart tests); default in memory. */
+export async function createTestDatabase(options: { pgliteDir?: string } = {}): Promise<TestDatabase> {
+  if (!ON_POSTGRES) {
+    return { config: { kind: "pglite", dir: options.pgliteDir ?? "memory://" }, drop: async () => {} };
+  }
+  const name = `tessera_t_${process.pid}_${randomBytes(4).toString("hex")}`;
+  await admin((c) => c.query(`CREATE DATABASE "${name}"`));
+  const url = new URL(process.env.DATABASE_URL!);
+  url.pathname = `/${name}`;
+  return {
+    config: { kind: "postgres", url: url.toString() },
+    drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+  };
+}

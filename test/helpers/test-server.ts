@@ -1,0 +1,60 @@
+// The real server over HTTP on a free loopback port, on a test database of its own.
+
+import { type App, createApp } from "../../src/app";
+import type { AppConfig } from "../../src/config";
+import { createLogger } from "../../src/logger";
+import { createTestDatabase, type TestDatabase } from "./test-database";
+
+export interface GqlResponse<T = Record<string, any>> {
+  readonly status: number;
+  readonly data: T;
+  readonly errors?: Array<{ message: string; path?: string[]; extensions: { code: string; field?: string; [k: string]: unknown } }>;
+}
+
+export interface TestServer {
+  readonly url: string;
+  readonly app: App;
+  readonly database: TestDatabase;
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GqlResponse<T>>;
+  /** Stops the app; the database stays (for restart tests) until `drop`. */
+  stop(): Promise<void>;
+  /** Stops the app and drops its database. */
+  close(): Promise<void>;
+}
+
+export function testConfig(database: TestDatabase): AppConfig {
+  return { port: 0, host: "127.0.0.1", database: database.config, migrate: true, logLevel: "silent", production: false, exposureFlushMs: 50 };
+}
+
+export async function startTestServer(options: { database?: TestDatabase; pgliteDir?: string } = {}): Promise<TestServer> {
+  const database = options.database ?? (await createTestDatabase({ pgliteDir: options.pgliteDir }));
+  const config = testConfig(database);
+  const app = await createApp(config, createLogger(process.env.TEST_LOG_LEVEL ?? "silent"));
+  const address = await app.listen(0, "127.0.0.1");
+  const url = `http://127.0.0.1:${address.port}/graphql`;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await app.close();
+  };
+  return {
+    url,
+    app,
+    database,
+    async gql(query, variables = {}, headers = {}) {
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as { data?: any; errors?: any };
+      return { status: res.status, data: body.data, errors: body.errors };
+    },
+    stop,
+    async close() {
+      await stop();
+      await database.drop();
+    },
+  };
+}
