@@ -66,13 +66,13 @@ export class AssignmentRepository {
 
   /**
    * Stores a first assignment; call inside a transaction. With an exclusion group,
-   * an advisory lock on (group, actor) orders concurrent writers across instances,
+   * an advisory lock on "group:actor" (a group key has no colon) orders concurrent writers across instances,
    * so two experiments of one group can never both take the same actor. A row that
    * is already there wins over this one (first write wins).
    */
   async insertFirstWins(a: Omit<StoredAssignment, "assignedAt">, group: string | null): Promise<InsertOutcome> {
     if (group !== null) {
-      await this.em.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${group}\u0000${a.actor}`]);
+      await this.em.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${group}:${a.actor}`]);
       const existing = await this.findAssignment(a.experiment, a.actor);
       if (existing) return { excluded: false, assignment: existing };
       if (await this.heldByGroup(a.actor, group, a.experiment)) return { excluded: true };

@@ -32,6 +32,24 @@ export class ExposureRepository {
     );
   }
 
+  /** Newest first; limit 0 means all. */
+  async list(experiment: string, actor: string | null, limit: number): Promise<Exposure[]> {
+    const rows = await this.em.find(ExposureEntity, {
+      where: actor === null ? { experimentKey: experiment } : { experimentKey: experiment, actor },
+      order: { id: "DESC" },
+      ...(limit > 0 ? { take: limit } : {}),
+    });
+    return rows.map((r) => ({
+      experiment: r.experimentKey,
+      variant: r.variantKey,
+      vid: r.vid,
+      actor: r.actor,
+      requestId: r.requestId,
+      isOverride: r.isOverride,
+      at: r.createdAt,
+    }));
+  }
+
   async countByVariant(experiment: string): Promise<Map<string, number>> {
     const rows: Array<{ variant_key: string; n: number }> = await this.em.query(
       `SELECT variant_key, COUNT(*)::int AS n FROM exposures WHERE experiment_key = $1 GROUP BY variant_key`,

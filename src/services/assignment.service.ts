@@ -8,7 +8,7 @@ import type { Experiment, Hash32, JsonObject } from "../engine/types";
 import { AssignmentRepository, type StoredOverride } from "../persistence/assignment.repository";
 import type { Database } from "../persistence/database";
 import { ExperimentRepository } from "../persistence/experiment.repository";
-import { ExposureRepository } from "../persistence/exposure.repository";
+import { type Exposure, ExposureRepository } from "../persistence/exposure.repository";
 import type { Caller } from "./caller";
 import { applyConfigChange } from "./config-change";
 import type { ExposureWriter } from "./exposure-writer";
@@ -153,6 +153,13 @@ export class AssignmentService {
       const removed = [...counts].filter(([k]) => !found.experiment.variants.some((v) => v.key === k));
       return [...current, ...removed.map(([variant, exposures]) => ({ variant, exposures }))];
     });
+  }
+
+  /** The exposure records of an experiment (optionally one actor's), newest first; limit 0 = all. */
+  async exposureLog(experimentKey: string, actor: string | null, limit: number): Promise<Exposure[]> {
+    if (!Number.isInteger(limit) || limit < 0) throw badInput("limit", "limit must be 0 (all) or more");
+    await this.exposures.flush();
+    return this.db.read((em) => new ExposureRepository(em).list(experimentKey, actor, limit));
   }
 
   private async overrideChange<T>(

@@ -151,6 +151,7 @@ export class ExperimentService {
         next = await this.reweigh(scope, next, variants);
       }
       await scope.experiments.updateExperiment(next);
+      if (cmd.variants != null) await scope.experiments.replaceVariants(key, next.variants);
       if (layer.implicit && cmd.services != null) await scope.experiments.updateLayerServices(layer.key, next.services);
       return this.reload(scope.experiments, key);
     });

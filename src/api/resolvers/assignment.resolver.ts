@@ -1,9 +1,9 @@
 // Assignments, overrides and exposure counts, each one line into AssignmentService.
 
-import { Arg, Ctx, Mutation, Query, Resolver } from "type-graphql";
+import { Arg, Ctx, Int, Mutation, Query, Resolver } from "type-graphql";
 import type { JsonValue } from "../../engine/types";
 import type { AppContext } from "../context";
-import { AssignmentType, OverrideType, VariantCountType } from "../types/assignment.type";
+import { AssignmentType, ExposureType, OverrideType, VariantCountType } from "../types/assignment.type";
 import { JSONScalar } from "../types/scalars";
 
 @Resolver()
@@ -31,6 +31,16 @@ export class AssignmentResolver {
   @Query(() => [VariantCountType])
   exposureCounts(@Arg("experiment", () => String) experiment: string, @Ctx() ctx: AppContext): Promise<VariantCountType[]> {
     return ctx.services.assignments.exposureCounts(experiment);
+  }
+
+  @Query(() => [ExposureType], { description: "exposure records, newest first; limit 0 = all" })
+  exposures(
+    @Arg("experiment", () => String) experiment: string,
+    @Arg("actor", () => String, { nullable: true }) actor: string | null,
+    @Arg("limit", () => Int, { nullable: true, defaultValue: 100 }) limit: number,
+    @Ctx() ctx: AppContext,
+  ): Promise<ExposureType[]> {
+    return ctx.services.assignments.exposureLog(experiment, actor ?? null, limit);
   }
 
   @Mutation(() => OverrideType)

@@ -33,3 +33,14 @@ export class ChangeRecordType {
   @Field(() => Date) at!: Date;
   @Field(() => Int, { description: "The configuration version this change produced." }) configVersion!: number;
 }
+
+@ObjectType("Exposure", { description: "A record that an actor was served a variant." })
+export class ExposureType {
+  @Field(() => String) experiment!: string;
+  @Field(() => String) variant!: string;
+  @Field(() => Int) vid!: number;
+  @Field(() => String) actor!: string;
+  @Field(() => String, { nullable: true }) requestId!: string | null;
+  @Field(() => Boolean) isOverride!: boolean;
+  @Field(() => Date) at!: Date;
+}

@@ -1,0 +1,71 @@
+// slotOf against golden XXH32 vectors (SPEC §2): a failure here is a breaking change.
+
+import xxhash from "xxhash-wasm";
+import { SLOTS_PER_LAYER, slotOf } from "../../src/engine/hashing";
+import type { Hash32 } from "../../src/engine/types";
+import { cases } from "./cases";
+
+let h32: Hash32;
+beforeAll(async () => {
+  ({ h32 } = await xxhash());
+});
+
+describe("golden vectors", () => {
+  it("include the two fixtures of SPEC §2", () => {
+    expect(cases.slot).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ salt: "checkout_v2", actor: "user:1", hash: 0xd3b1c092, slot: 1746 }),
+        expect.objectContaining({ salt: "onboarding_v3", actor: "user:100", hash: 0xb563bf51, slot: 3137 }),
+      ]),
+    );
+  });
+
+  it.each(cases.slot)("h32($salt:$actor) = $hash", ({ salt, actor, hash }) => {
+    expect(h32(`${salt}:${actor}`)).toBe(hash);
+  });
+
+  it.each(cases.slot)("slotOf($salt, $actor) = $slot", ({ salt, actor, slot, hash }) => {
+    expect(hash % SLOTS_PER_LAYER).toBe(slot);
+    expect(slotOf(h32, salt, actor)).toBe(slot);
+  });
+});
+
+describe("slotOf", () => {
+  it("hashes exactly salt + ':' + actor and reduces mod 10,000", () => {
+    const seen: string[] = [];
+    const fake: Hash32 = (input) => {
+      seen.push(input);
+      return 4_294_967_295; // 2^32 - 1: the largest unsigned 32-bit hash
+    };
+    expect(slotOf(fake, "layer_salt", "user:9")).toBe(7295);
+    expect(seen).toEqual(["layer_salt:user:9"]);
+  });
+
+  it("keeps salt and actor apart: a different salt moves the actor", () => {
+    expect(slotOf(h32, "checkout_v2", "user:1")).not.toBe(slotOf(h32, "checkout_v3", "user:1"));
+  });
+
+  it("is stable across calls", () => {
+    const first = Array.from({ length: 50 }, (_, i) => slotOf(h32, "stable", `user:${i}`));
+    const again = Array.from({ length: 50 }, (_, i) => slotOf(h32, "stable", `user:${i}`));
+    expect(again).toEqual(first);
+  });
+
+  it("always lands in [0, 10000) as an integer and spreads 100 actors over >50 slots", () => {
+    const slots = Array.from({ length: 100 }, (_, i) => slotOf(h32, "diversity", `user:${i}`));
+    for (const s of slots) {
+      expect(Number.isInteger(s)).toBe(true);
+      expect(s).toBeGreaterThanOrEqual(0);
+      expect(s).toBeLessThan(SLOTS_PER_LAYER);
+    }
+    expect(new Set(slots).size).toBeGreaterThan(50);
+  });
+
+  it("splits 10,000 actors roughly evenly between the two halves of the layer", () => {
+    let low = 0;
+    for (let i = 0; i < 10_000; i++) if (slotOf(h32, "balance", `actor-${i}`) < 5000) low++;
+    // 5 standard deviations (σ = 50) either side of 5,000.
+    expect(low).toBeGreaterThan(4750);
+    expect(low).toBeLessThan(5250);
+  });
+});
