@@ -47,6 +47,20 @@ export function experimentToDomain(e: ExperimentEntity, variants: readonly Varia
   };
 }
 
+function mutableColumns(exp: Experiment): Partial<ExperimentEntity> {
+  return {
+    description: exp.description,
+    services: [...exp.services],
+    state: exp.state,
+    winner: exp.winner,
+    exclusionGroup: exp.exclusionGroup,
+    rule: exp.rule,
+    slots: [...exp.slots],
+    ranges: [...exp.ranges],
+    version: exp.version,
+  };
+}
+
 export interface ExperimentFilter {
   readonly state?: ExperimentState | null;
   readonly service?: string | null;
@@ -109,37 +123,13 @@ export class ExperimentRepository {
   }
 
   async insertExperiment(exp: Experiment): Promise<void> {
-    const row: Partial<ExperimentEntity> = {
-      key: exp.key,
-      layerKey: exp.layer,
-      description: exp.description,
-      services: [...exp.services],
-      state: exp.state,
-      winner: exp.winner,
-      exclusionGroup: exp.exclusionGroup,
-      rule: exp.rule,
-      slots: [...exp.slots],
-      ranges: [...exp.ranges],
-      version: exp.version,
-    };
-    await this.em.insert(ExperimentEntity, row as object);
+    await this.em.insert(ExperimentEntity, { key: exp.key, layerKey: exp.layer, ...mutableColumns(exp) } as object);
     await this.replaceVariants(exp.key, exp.variants);
   }
 
-  /** Writes every changed column of the experiment and bumps its version. */
+  /** Writes every mutable column of the experiment (variants are written by replaceVariants). */
   async updateExperiment(exp: Experiment): Promise<void> {
-    const changes: Partial<ExperimentEntity> = {
-      description: exp.description,
-      services: [...exp.services],
-      state: exp.state,
-      winner: exp.winner,
-      exclusionGroup: exp.exclusionGroup,
-      rule: exp.rule,
-      slots: [...exp.slots],
-      ranges: [...exp.ranges],
-      version: exp.version,
-    };
-    await this.em.update(ExperimentEntity, { key: exp.key }, changes as object);
+    await this.em.update(ExperimentEntity, { key: exp.key }, mutableColumns(exp) as object);
   }
 
   async replaceVariants(experimentKey: string, variants: readonly Variant[]): Promise<void> {
