@@ -79,7 +79,9 @@ export function findSegment<T extends Segment>(sorted: readonly T[], slot: numbe
 }
 
 /** How many slots serve a different vid (or none) after a change: the users who would move. */
-export function countMovedSlots(before: readonly SlotRange[], after: readonly SlotRange[]): number {
+export function countMovedSlots(unsortedBefore: readonly SlotRange[], unsortedAfter: readonly SlotRange[]): number {
+  const before = normalizeRanges(unsortedBefore);
+  const after = normalizeRanges(unsortedAfter);
   const points = new Set<number>();
   for (const r of [...before, ...after]) {
     points.add(r.start);

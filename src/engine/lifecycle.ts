@@ -15,13 +15,11 @@ export const TRANSITIONS: Readonly<Record<ExperimentState, readonly ExperimentSt
   ARCHIVED: [],
 };
 
-/** Throws `ARCHIVED` (the only state with no way out) when `from → to` is not allowed. */
+/** Throws when `from → to` is not allowed: `ARCHIVED` out of the terminal state, else `CONFLICT`. */
 export function assertTransition(key: string, from: ExperimentState, to: ExperimentState): void {
   if (TRANSITIONS[from].includes(to)) return;
-  throw new DomainError("ARCHIVED", `experiment "${key}" is archived and cannot become ${to}`, {
-    key,
-    state: from,
-  });
+  assertMutable(key, from);
+  throw new DomainError("CONFLICT", `experiment "${key}" cannot go from ${from} to ${to}`, { key, state: from });
 }
 
 /** Throws `ARCHIVED` for an experiment that may no longer be changed at all. */

@@ -1,6 +1,6 @@
 // GraphQL documents and factories shared by the integration tests.
 
-import type { TestServer } from "./test-server";
+import type { GqlResponse, TestServer } from "./test-server";
 
 export const EXPERIMENT_FIELDS = `key description services layer state winner exclusionGroup rule traffic version createdAt updatedAt
   variants { key vid weight params }`;
@@ -36,7 +36,7 @@ export const FIFTY_FIFTY: VariantSpec[] = [
 ];
 
 /** Data of a response that must have succeeded; fails with the errors otherwise. */
-export function ok<T>(res: { data: T | null | undefined; errors?: unknown[] }): T {
+export function ok(res: GqlResponse): Record<string, any> {
   if (res.errors?.length || !res.data) throw new Error(`expected success, got ${JSON.stringify(res.errors)}`);
   return res.data;
 }

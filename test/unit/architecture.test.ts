@@ -29,7 +29,7 @@ const rel = (file: string) => path.relative(ROOT, file).split(path.sep).join("/"
  * Every module specifier of a source text: `import … from "x"`, `import "x"`, `export … from "x"`,
  * `require("x")`, `import("x")`, across lines, ignoring comments and strings (TypeScript's own scanner).
  */
-export function specifiersOf(text: string): string[] {
+function specifiersOf(text: string): string[] {
   return ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName);
 }
 
@@ -50,7 +50,7 @@ const isGraphQLPackage = (p: string) =>
 const isTypeOrm = (p: string) => /^typeorm(\/|$)/.test(p);
 
 /** The breach an import makes, or null. */
-export function breachOf({ file, specifier }: Import): string | null {
+function breachOf({ file, specifier }: Import): string | null {
   const from = zoneOfFile(file);
   const to = zoneOf(file, specifier);
   switch (from) {
