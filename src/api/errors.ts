@@ -40,7 +40,15 @@ export function createErrorFormatter(logger: Logger) {
   };
 }
 
-/** graphql-js names the faulty variable path in its message: `Variable "$input" got invalid value … at "input.variants[0].weight"`. */
+/**
+ * graphql-js names the fault in its message: `Variable "$input" got invalid value … at "input.variants[0].weight"`,
+ * or `Variable "$input" … Field "bogus" is not defined …`, or for inline arguments `Field "bogus" …`.
+ */
 function offendingField(message: string): string | undefined {
-  return /at "([^"]+)"/.exec(message)?.[1] ?? /Variable "\$([^"]+)"/.exec(message)?.[1] ?? /[Ff]ield "([^"]+)"/.exec(message)?.[1];
+  const at = /at "([^"]+)"/.exec(message)?.[1];
+  if (at) return at;
+  const variable = /Variable "\$([^"]+)"/.exec(message)?.[1];
+  const field = /[Ff]ield "([^"]+)"/.exec(message)?.[1];
+  if (variable && field) return `${variable}.${field}`;
+  return variable ?? field;
 }

@@ -172,16 +172,24 @@ it("20 concurrent setOverride calls raise configVersion by exactly 20, one histo
 it("concurrent config changes of different kinds on several experiments lose no version", async () => {
   const keys = ["conc-mixed-1", "conc-mixed-2", "conc-mixed-3"];
   for (const key of keys) await runningExperiment(server, key);
-  const before = await configVersion();
   const SET_WEIGHTS = `mutation($key: String!, $weights: [VariantWeightInput!]!) { setWeights(key: $key, weights: $weights) { applied } }`;
 
-  const replies = await Promise.all(
-    keys.flatMap((key) => [
-      server.gql(SET_WEIGHTS, { key, weights: [{ key: "control", weight: 30 }, { key: "treatment", weight: 70 }] }),
-      server.gql(SET_OVERRIDE, { experiment: key, actor: "qa:mixed", variant: "treatment" }),
-      server.gql(`mutation($key: String!) { updateExperiment(key: $key, input: { description: "changed" }) { key } }`, { key }),
-    ]),
-  );
+  const changes = (key: string) => [
+    () => server.gql(SET_WEIGHTS, { key, weights: [{ key: "control", weight: 30 }, { key: "treatment", weight: 70 }] }),
+    () => server.gql(SET_OVERRIDE, { experiment: key, actor: "qa:mixed", variant: "treatment" }),
+    () => server.gql(`mutation($key: String!) { updateExperiment(key: $key, input: { description: "changed" }) { key } }`, { key }),
+  ];
+  const EXP = `query($key: String!) { experiment(key: $key) { version description variants { key weight } } }`;
+
+  // The same changes one after the other, on an experiment of its own: what each must end as.
+  const reference = "conc-mixed-sequential";
+  await runningExperiment(server, reference);
+  for (const change of changes(reference)) expect((await change()).errors).toBeUndefined();
+  const expected = ok(await server.gql(EXP, { key: reference })).experiment;
+  expect(expected).toMatchObject({ description: "changed", variants: [{ key: "control", weight: 30 }, { key: "treatment", weight: 70 }] });
+
+  const before = await configVersion();
+  const replies = await Promise.all(keys.flatMap((key) => changes(key).map((change) => change())));
   for (const r of replies) expect(r.errors).toBeUndefined();
 
   expect(await configVersion()).toBe(before + 9);
@@ -191,8 +199,7 @@ it("concurrent config changes of different kinds on several experiments lose no 
     expect(history.map((r) => r.mutation).sort()).toEqual(["set_override", "set_weights", "updated"]);
     versions.push(...history.map((r) => r.configVersion));
     // No lost update: each change saw the ones before it.
-    const exp = ok(await server.gql(`query($key: String!) { experiment(key: $key) { version description variants { key weight } } }`, { key })).experiment;
-    expect(exp).toEqual({ version: 5, description: "changed", variants: [{ key: "control", weight: 30 }, { key: "treatment", weight: 70 }] });
+    expect(ok(await server.gql(EXP, { key })).experiment).toEqual(expected);
     expect(await assignment(key, "qa:mixed")).toMatchObject({ variant: "treatment", isOverride: true });
   }
   expect(versions.sort((x, y) => x - y)).toEqual(Array.from({ length: 9 }, (_, i) => before + 1 + i));

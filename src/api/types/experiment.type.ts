@@ -37,7 +37,7 @@ export class ExperimentType {
   @Field(() => String, { nullable: true }) exclusionGroup!: string | null;
   @Field(() => JSONScalar, { nullable: true }) rule!: JsonObject | null;
   @Field(() => Int, { description: "Slots of its layer the experiment owns (of 10,000)." }) traffic!: number;
-  @Field(() => Int, { description: "Increases with every change of this experiment." }) version!: number;
+  @Field(() => Int, { description: "Increases with every change of this experiment's definition (overrides are kept apart)." }) version!: number;
   @Field(() => Date) createdAt!: Date;
   @Field(() => Date) updatedAt!: Date;
 
