@@ -29,6 +29,9 @@ export interface VariantCount {
 
 const MAX_ACTOR_LENGTH = 512;
 
+/** Rolls back a clearOverride that found nothing to clear. */
+const NOTHING_TO_CLEAR = Symbol("nothing to clear");
+
 function validateActor(actor: string): void {
   if (actor === "" || actor.length > MAX_ACTOR_LENGTH) {
     throw badInput("actor", `actor must be 1-${MAX_ACTOR_LENGTH} characters`);
@@ -131,15 +134,18 @@ export class AssignmentService {
     });
   }
 
-  /** True when an override was removed; false (and no history) when there was none. */
+  /** True when an override was removed; false (and no history, no version bump) when there was none. */
   async clearOverride(experimentKey: string, actor: string, caller: Caller): Promise<boolean> {
-    const existing = await this.db.read((em) => new AssignmentRepository(em).findOverride(experimentKey, actor));
-    if (!existing) {
-      const exists = await this.db.read((em) => new ExperimentRepository(em).find(experimentKey));
-      if (!exists) throw notFound("experiment", experimentKey);
-      return false;
+    try {
+      return await this.overrideChange(experimentKey, "clear_override", caller, async (repo) => {
+        // Checked inside the transaction, so concurrent clears record one change between them.
+        if (!(await repo.deleteOverride(experimentKey, actor))) throw NOTHING_TO_CLEAR;
+        return true;
+      });
+    } catch (error) {
+      if (error === NOTHING_TO_CLEAR) return false;
+      throw error;
     }
-    return this.overrideChange(experimentKey, "clear_override", caller, (repo) => repo.deleteOverride(experimentKey, actor));
   }
 
   async exposureCounts(experimentKey: string): Promise<VariantCount[]> {
