@@ -37,12 +37,17 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const tooLarge = () => new BodyError(413, `request body exceeds ${MAX_BODY_BYTES} bytes`);
+    if (Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES) {
+      reject(tooLarge());
+      return;
+    }
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new BodyError(413, `request body exceeds ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
-      } else chunks.push(chunk);
+      // Past the limit the rest is read and dropped (the 413 closes the connection),
+      // so the client gets the answer instead of a reset.
+      if (size > MAX_BODY_BYTES) reject(tooLarge());
+      else chunks.push(chunk);
     });
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
@@ -57,7 +62,11 @@ function header(req: http.IncomingMessage, name: string): string | null {
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) });
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+    ...(status === 413 ? { connection: "close" } : {}),
+  });
   res.end(text);
 }
 
