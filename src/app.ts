@@ -46,9 +46,13 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
         });
       }),
     close: async () => {
+      const started = Date.now();
       await server.stop();
+      logger.debug({ ms: Date.now() - started }, "requests drained");
       await exposures.flush();
+      logger.debug({ ms: Date.now() - started }, "exposures flushed");
       await dataSource.destroy();
+      logger.info({ ms: Date.now() - started }, "stopped");
     },
   };
 }

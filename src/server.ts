@@ -82,6 +82,8 @@ export function createServer(deps: ServerDeps): TesseraServer {
     includeStacktraceInErrorResponses: false,
     introspection: !deps.production,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+    // main.ts owns the signals: drain, then flush exposures, then close the database.
+    stopOnTerminationSignals: false,
   });
 
   async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

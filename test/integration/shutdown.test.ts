@@ -24,6 +24,8 @@ interface Running {
   readonly child: ChildProcess;
   readonly url: string;
   readonly exited: Promise<number | null>;
+  /** Everything the process has logged so far. */
+  readonly output: () => string;
 }
 
 /** Starts `src/main.ts` as its own process; resolves once it logs where it listens. */
@@ -37,6 +39,8 @@ function startProcess(): Promise<Running> {
     ...(ON_POSTGRES ? { DATABASE_URL: (database.config as { url: string }).url } : { PGLITE_DIR: (database.config as { dir: string }).dir }),
   };
   if (!ON_POSTGRES) delete env.DATABASE_URL;
+  // Jest sets NODE_ENV=test; libraries behave differently under it (Apollo skips its signal handlers).
+  delete env.NODE_ENV;
   const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "src/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   return new Promise((resolve, reject) => {
@@ -44,7 +48,7 @@ function startProcess(): Promise<Running> {
     child.stdout!.on("data", (chunk: Buffer) => {
       out += chunk.toString();
       const match = /"url":"(http:\/\/[^"]+)"/.exec(out);
-      if (match) resolve({ child, url: match[1]!, exited });
+      if (match) resolve({ child, url: match[1]!, exited, output: () => out });
     });
     child.stderr!.on("data", (chunk: Buffer) => (out += chunk.toString()));
     void exited.then((code) => reject(new Error(`server exited (${code}) before listening:\n${out}`)));
@@ -67,6 +71,8 @@ it("exits 0 on SIGTERM after writing the exposures still in memory", async () =>
   expect(assigned.data.assign.variant).toMatch(/control|treatment/);
   first.child.kill("SIGTERM");
   expect(await first.exited).toBe(0);
+  // The orderly path ran to its end (drain → flush → close), not some other signal handler.
+  expect(first.output()).toContain('"msg":"stopped"');
 
   const second = await startProcess();
   try {
