@@ -69,12 +69,8 @@ export interface ExperimentFilter {
 export class ExperimentRepository {
   constructor(private readonly em: EntityManager) {}
 
-  async find(key: string, options: { lock?: boolean } = {}): Promise<ExperimentWithLayer | null> {
-    const row = await this.em.findOne(ExperimentEntity, {
-      where: { key },
-      relations: { layer: true },
-      ...(options.lock ? { lock: { mode: "pessimistic_write", tables: ["experiments"] } } : {}),
-    });
+  async find(key: string): Promise<ExperimentWithLayer | null> {
+    const row = await this.em.findOne(ExperimentEntity, { where: { key }, relations: { layer: true } });
     if (!row?.layer) return null;
     const variants = await this.em.find(VariantEntity, { where: { experimentKey: key } });
     return { experiment: experimentToDomain(row, variants), layer: layerToDomain(row.layer) };

@@ -6,5 +6,3 @@ export interface Caller {
   /** The request id (`x-request-id` header), recorded with exposures. */
   readonly requestId: string | null;
 }
-
-export const SYSTEM_CALLER: Caller = { actor: null, requestId: null };

@@ -14,12 +14,12 @@ export function applyConfigChange<T>(
   key: string,
   mutation: string,
   caller: Caller,
-  work: (em: EntityManager, version: number) => Promise<T>,
+  work: (em: EntityManager) => Promise<T>,
 ): Promise<T> {
   return db.transaction(async (em) => {
     const log = new ChangeLogRepository(em);
     const version = await log.bumpVersion();
-    const result = await work(em, version);
+    const result = await work(em);
     await log.append({ key, mutation, actor: caller.actor, configVersion: version });
     return result;
   });

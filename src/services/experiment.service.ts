@@ -51,7 +51,11 @@ export interface WeightChange {
 interface ChangeScope {
   readonly em: EntityManager;
   readonly experiments: ExperimentRepository;
-  readonly version: number;
+}
+
+/** Keys of the variants of `exp` that `variants` no longer lists. */
+function removedKeys(exp: Experiment, variants: readonly Variant[]): string[] {
+  return exp.variants.filter((v) => !variants.some((n) => n.key === v.key)).map((v) => v.key);
 }
 
 export class ExperimentService {
@@ -150,8 +154,8 @@ export class ExperimentService {
         const variants = await this.mergeVariants(scope.experiments, exp, cmd.variants);
         next = await this.reweigh(scope, next, variants);
       }
-      await scope.experiments.updateExperiment(next);
-      if (cmd.variants != null) await scope.experiments.replaceVariants(key, next.variants);
+      if (cmd.variants != null) await this.saveReweighed(scope, exp, next);
+      else await scope.experiments.updateExperiment(next);
       if (layer.implicit && cmd.services != null) await scope.experiments.updateLayerServices(layer.key, next.services);
       return this.reload(scope.experiments, key);
     });
@@ -203,23 +207,20 @@ export class ExperimentService {
     };
     if (dryRun) {
       return this.db.read(async (em) => {
-        const { exp, next, slotsMoved } = await compute({ em, experiments: new ExperimentRepository(em), version: 0 });
+        const { exp, next, slotsMoved } = await compute({ em, experiments: new ExperimentRepository(em) });
         return { experiment: { ...next, version: exp.version }, slotsMoved, applied: false };
       });
     }
     return this.change(key, "set_weights", caller, async (scope) => {
-      const { next, slotsMoved } = await compute(scope);
-      await scope.experiments.updateExperiment(next);
-      await scope.experiments.replaceVariants(key, next.variants);
+      const { exp, next, slotsMoved } = await compute(scope);
+      await this.saveReweighed(scope, exp, next);
       return { experiment: await this.reload(scope.experiments, key), slotsMoved, applied: true };
     });
   }
 
   /** Runs one configuration change: version bump (serializes writers), the work, its change record. */
   private change<T>(key: string, mutation: string, caller: Caller, work: (scope: ChangeScope) => Promise<T>): Promise<T> {
-    return applyConfigChange(this.db, key, mutation, caller, (em, version) =>
-      work({ em, experiments: new ExperimentRepository(em), version }),
-    );
+    return applyConfigChange(this.db, key, mutation, caller, (em) => work({ em, experiments: new ExperimentRepository(em) }));
   }
 
   private transition(
@@ -247,10 +248,9 @@ export class ExperimentService {
     return (await this.load(experiments, key)).experiment;
   }
 
-  /** New ranges for new variants; refuses to drop a variant that has assignments. */
+  /** New ranges for new variants; refuses to drop a variant that has assignments. Writes nothing (dry runs use it). */
   private async reweigh(scope: ChangeScope, exp: Experiment, variants: readonly Variant[]): Promise<Experiment> {
-    const removed = exp.variants.filter((v) => !variants.some((n) => n.key === v.key)).map((v) => v.key);
-    const assigned = await new AssignmentRepository(scope.em).countForVariants(exp.key, removed);
+    const assigned = await new AssignmentRepository(scope.em).countForVariants(exp.key, removedKeys(exp, variants));
     const [blocking] = assigned;
     if (blocking) {
       const [variant, count] = blocking;
@@ -259,8 +259,14 @@ export class ExperimentService {
         variant,
       });
     }
-    await new AssignmentRepository(scope.em).deleteOverridesOfVariants(exp.key, removed);
     return { ...exp, variants, ranges: splitContiguous(exp.slots, variants) };
+  }
+
+  /** Stores a re-weighed experiment: columns, variants, and no override left pointing at a removed variant. */
+  private async saveReweighed(scope: ChangeScope, before: Experiment, next: Experiment): Promise<void> {
+    await scope.experiments.updateExperiment(next);
+    await scope.experiments.replaceVariants(next.key, next.variants);
+    await new AssignmentRepository(scope.em).deleteOverridesOfVariants(next.key, removedKeys(before, next.variants));
   }
 
   /** Replacement variants: existing keys keep their vid, new keys get fresh ones. */

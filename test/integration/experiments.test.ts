@@ -135,6 +135,15 @@ describe("weights", () => {
     expect(real.experiment.variants.map((v: any) => v.weight)).toEqual([30, 70]);
   });
 
+  it("a dry run that would drop a variant leaves that variant's overrides in place", async () => {
+    const key = uniqueKey();
+    await runningExperiment(server, key, { variants: [...FIFTY_FIFTY, { key: "third", weight: 10 }] });
+    ok(await server.gql(SET_OVERRIDE, { experiment: key, actor: "qa:dana", variant: "third" }));
+    const dry = ok(await server.gql(SET_WEIGHTS, { key, weights: [{ key: "control", weight: 1 }], dryRun: true })).setWeights;
+    expect(dry.applied).toBe(false);
+    expect(ok(await server.gql(ASSIGNMENT, { experiment: key, actor: "qa:dana" })).assignment).toEqual({ variant: "third", isOverride: true });
+  });
+
   it("unlisted variants without assignments are removed", async () => {
     const key = uniqueKey();
     await runningExperiment(server, key, { variants: [...FIFTY_FIFTY, { key: "third", weight: 10 }] });
