@@ -1,0 +1,36 @@
+// loadConfig: defaults, and a clear ConfigError for every malformed variable.
+
+import path from "node:path";
+import { ConfigError, loadConfig } from "../../src/config";
+
+it("defaults to PGlite under ./data/pglite on 127.0.0.1:4000 with migrations on", () => {
+  expect(loadConfig({})).toEqual({
+    port: 4000,
+    host: "127.0.0.1",
+    database: { kind: "pglite", dir: path.resolve("./data/pglite") },
+    migrate: true,
+    logLevel: "info",
+    production: false,
+    exposureFlushMs: 200,
+  });
+});
+
+it("reads DATABASE_URL, PGLITE_DIR memory://, MIGRATE, NODE_ENV and PORT", () => {
+  expect(loadConfig({ DATABASE_URL: "postgres://u@h:5432/db" }).database).toEqual({ kind: "postgres", url: "postgres://u@h:5432/db" });
+  expect(loadConfig({ PGLITE_DIR: "memory://" }).database).toEqual({ kind: "pglite", dir: "memory://" });
+  const c = loadConfig({ MIGRATE: "false", NODE_ENV: "production", PORT: "0", LOG_LEVEL: "warn" });
+  expect(c).toMatchObject({ migrate: false, production: true, port: 0, logLevel: "warn" });
+});
+
+it.each([
+  [{ PORT: "http" }, "PORT"],
+  [{ PORT: "70000" }, "PORT"],
+  [{ PORT: "1.5" }, "PORT"],
+  [{ DATABASE_URL: "mysql://x" }, "DATABASE_URL"],
+  [{ MIGRATE: "maybe" }, "MIGRATE"],
+  [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
+  [{ EXPOSURE_FLUSH_MS: "0" }, "EXPOSURE_FLUSH_MS"],
+])("%j is a ConfigError naming %s", (env, name) => {
+  expect(() => loadConfig(env)).toThrow(ConfigError);
+  expect(() => loadConfig(env)).toThrow(name);
+});
