@@ -6,9 +6,14 @@ import type { AppConfig } from "./config";
 import type { Logger } from "./logger";
 import { createDataSource } from "./persistence/data-source";
 import { Database } from "./persistence/database";
+import { AllocationService } from "./services/allocation.service";
 import { AssignmentService } from "./services/assignment.service";
+import { ConfigChanges } from "./services/config-change";
+import { DecisionService } from "./services/decision.service";
 import { ExperimentService } from "./services/experiment.service";
 import { ExposureWriter } from "./services/exposure-writer";
+import { LayerService } from "./services/layer.service";
+import { SnapshotStore } from "./services/snapshot-store";
 import { createServer } from "./server";
 
 export interface App {
@@ -28,11 +33,17 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   }
   const db = new Database(dataSource);
   const exposures = new ExposureWriter(db, logger, { flushMs: config.exposureFlushMs });
+  const snapshots = new SnapshotStore(db, h32, logger);
+  await snapshots.refresh();
+  const changes = new ConfigChanges(db, snapshots, logger);
   const services = {
-    experiments: new ExperimentService(db),
-    assignments: new AssignmentService(db, h32, exposures),
+    experiments: new ExperimentService(db, changes),
+    assignments: new AssignmentService(db, h32, exposures, changes),
+    allocation: new AllocationService(db, changes),
+    layers: new LayerService(db, changes),
+    decisions: new DecisionService(db, snapshots, exposures, { stickyMissTtlMs: config.stickyMissTtlMs }),
   };
-  const server = createServer({ services, logger, production: config.production, isReady: () => db.isReachable() });
+  const server = createServer({ services, logger, production: config.production, isReady: async () => snapshots.isLoaded && (await db.isReachable()) });
   await server.start();
 
   return {
@@ -49,6 +60,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
       const started = Date.now();
       await server.stop();
       logger.debug({ ms: Date.now() - started }, "requests drained");
+      services.decisions.close();
       await exposures.flush();
       logger.debug({ ms: Date.now() - started }, "exposures flushed");
       await dataSource.destroy();

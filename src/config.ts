@@ -15,6 +15,8 @@ export interface AppConfig {
   readonly production: boolean;
   /** How long exposures may wait in memory before a batched insert. */
   readonly exposureFlushMs: number;
+  /** How long "no stored assignment" is believed without asking the database again (0 = always ask). */
+  readonly stickyMissTtlMs: number;
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -57,5 +59,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel,
     production: env.NODE_ENV === "production",
     exposureFlushMs: integer(env, "EXPOSURE_FLUSH_MS", 200, 1, 60_000),
+    stickyMissTtlMs: integer(env, "STICKY_MISS_TTL_MS", 1_000, 0, 60_000),
   };
 }

@@ -3,6 +3,7 @@
 import http from "node:http";
 import { ApolloServer, HeaderMap } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { CompiledQueries } from "./api/compiled-queries";
 import type { AppContext, AppServices } from "./api/context";
 import { createErrorFormatter } from "./api/errors";
 import { buildAppSchema } from "./api/schema";
@@ -74,8 +75,31 @@ function sendBadRequest(res: http.ServerResponse, status: number, message: strin
   sendJson(res, status, { errors: [{ message, extensions: { code: "BAD_USER_INPUT", field: "body" } }] });
 }
 
+interface GraphQLBody {
+  readonly query?: unknown;
+  readonly operationName?: unknown;
+  readonly variables?: unknown;
+  readonly extensions?: unknown;
+}
+
+/**
+ * A well-formed POSTed query the compiled fast path may answer; anything unusual (GET,
+ * persisted queries, the graphql-response media type, batches) is left to Apollo.
+ */
+function fastPathCandidate(req: http.IncomingMessage, body: unknown): { query: string; operationName: string | undefined; variables: Record<string, unknown> | undefined } | null {
+  if (req.method !== "POST" || typeof body !== "object" || body === null || Array.isArray(body)) return null;
+  if ((req.headers.accept ?? "").includes("graphql-response+json")) return null;
+  const { query, operationName, variables, extensions } = body as GraphQLBody;
+  if (typeof query !== "string" || extensions !== undefined) return null;
+  if (operationName !== undefined && operationName !== null && typeof operationName !== "string") return null;
+  if (variables !== undefined && variables !== null && (typeof variables !== "object" || Array.isArray(variables))) return null;
+  return { query, operationName: operationName ?? undefined, variables: (variables as Record<string, unknown> | null) ?? undefined };
+}
+
 export function createServer(deps: ServerDeps): TesseraServer {
   const httpServer = http.createServer();
+  // Two instances: Apollo instruments the resolvers of its schema in place, the fast path needs them bare.
+  const compiled = new CompiledQueries(buildAppSchema(), !deps.production);
   const apollo = new ApolloServer<AppContext>({
     schema: buildAppSchema(),
     formatError: createErrorFormatter(deps.logger),
@@ -87,14 +111,10 @@ export function createServer(deps: ServerDeps): TesseraServer {
   });
 
   async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const headers = new HeaderMap();
-    for (const [key, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
-    }
     let body: unknown;
     if (req.method === "POST") {
       const raw = await readBody(req);
-      if ((headers.get("content-type") ?? "").includes("application/json")) {
+      if ((req.headers["content-type"] ?? "").includes("application/json")) {
         try {
           body = raw === "" ? undefined : JSON.parse(raw);
         } catch {
@@ -103,6 +123,11 @@ export function createServer(deps: ServerDeps): TesseraServer {
       } else body = raw;
     }
     const caller: Caller = { actor: header(req, "x-actor"), requestId: header(req, "x-request-id") };
+    if (await answerCompiled(req, res, body, caller)) return;
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
+    }
     const url = new URL(req.url ?? "/", "http://localhost");
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? "GET", headers, search: url.search, body },
@@ -116,6 +141,25 @@ export function createServer(deps: ServerDeps): TesseraServer {
     }
     for await (const chunk of result.body.asyncIterator) res.write(chunk);
     res.end();
+  }
+
+  /**
+   * The fast path: a valid query compiled once by graphql-jit, run without Apollo's
+   * per-request pipeline. A result with errors is thrown away and the request is run
+   * again through Apollo, so every error answer keeps one shape; only queries (reads,
+   * and decide's idempotent first-wins writes) come here, so running again is safe.
+   */
+  async function answerCompiled(req: http.IncomingMessage, res: http.ServerResponse, body: unknown, caller: Caller): Promise<boolean> {
+    const candidate = fastPathCandidate(req, body);
+    const query = candidate && compiled.get(candidate.query, candidate.operationName);
+    if (!candidate || !query) return false;
+    const context: AppContext = { services: deps.services, caller };
+    const result = await query.query(undefined, context, candidate.variables);
+    if (result.errors?.length) return false;
+    const text = JSON.stringify(result);
+    res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) });
+    res.end(text);
+    return true;
   }
 
   httpServer.on("request", (req, res) => {

@@ -1,6 +1,7 @@
 // Slot ranges from weights (SPEC §3): the first, contiguous split of owned slots.
 
 import { SLOTS_PER_LAYER } from "./hashing";
+import { targetCounts } from "./reallocation";
 import type { Segment, SlotRange } from "./types";
 
 export interface WeightedVid {
@@ -20,20 +21,19 @@ export function countSlots(segments: readonly Segment[]): number {
 /**
  * Splits the owned slots among variants in variant order by cumulative weight:
  * variant i gets owned positions [ceil(T·c(i-1)/W), ceil(T·c(i)/W)). Zero-weight
- * variants get nothing; all weights zero gives no ranges at all.
+ * variants get nothing; all weights zero gives no ranges at all. The counts come from
+ * `targetCounts`, so a later `reallocate` aims at exactly the same numbers.
+ * @throws RangeError when a weight is not a non-negative integer.
  */
 export function splitContiguous(owned: readonly Segment[], variants: readonly WeightedVid[]): SlotRange[] {
-  const total = countSlots(owned);
-  const totalWeight = variants.reduce((sum, v) => sum + v.weight, 0);
-  if (totalWeight === 0 || total === 0) return [];
+  const counts = targetCounts(countSlots(owned), variants);
   const ranges: SlotRange[] = [];
-  let cumulative = 0;
-  for (const v of variants) {
-    const from = Math.ceil((total * cumulative) / totalWeight);
-    cumulative += v.weight;
-    const to = Math.ceil((total * cumulative) / totalWeight);
+  let from = 0;
+  variants.forEach((v, i) => {
+    const to = from + counts[i]!;
     for (const seg of positionsToSegments(owned, from, to)) ranges.push({ ...seg, vid: v.vid });
-  }
+    from = to;
+  });
   return normalizeRanges(ranges);
 }
 

@@ -1,135 +1,264 @@
-// The decision for one experiment and one actor, step by step as SPEC §5 lists it.
+// The decision, step by step as SPEC §5 lists it: one experiment (`judge`), then one service over its layers.
 
-import { findSegment, countSlots } from "./allocation";
-import { SLOTS_PER_LAYER, slotOf } from "./hashing";
-import type { DecisionSource, Experiment, Hash32, JsonObject, Layer, Variant } from "./types";
+import { SLOTS_PER_LAYER } from "./hashing";
+import { deepFreeze, mergeParams, mergeParamsInto } from "./params";
+import type { CompiledExperiment, CompiledLayer, CompiledVariant, MergeNode, ServicePlan, Snapshot, Verdict } from "./snapshot";
+import type { DecisionSource, JsonObject, JsonValue } from "./types";
 
-/** Per-actor facts the caller looked up before deciding (the engine does no I/O). */
-export interface ActorFacts {
-  /** Variant key forced for this actor, if any. */
-  readonly override: string | null;
-  /** Variant key this actor was first given, if any. */
-  readonly sticky: string | null;
-  /** The actor already holds an assignment in another experiment of the same exclusion group. */
-  readonly heldByGroup: boolean;
+/** Per-actor facts the caller holds; the engine does no I/O. */
+export interface ActorLookups {
+  /** The vid stored for the actor in `experiment`: a number, null when none, undefined when not loaded (treated as none). */
+  sticky(experiment: string, actor: string): number | null | undefined;
+  /** Whether the actor holds an assignment in another experiment of `experiment`'s exclusion group. */
+  heldByGroup(experiment: CompiledExperiment, actor: string): boolean;
 }
 
-export interface ExperimentDecisionInput {
-  readonly experiment: Experiment;
-  readonly layer: Pick<Layer, "key" | "salt" | "hashKey">;
-  /** The hash-key attribute's value; undefined when the context has none. */
-  readonly actor: string | undefined;
-  readonly context: JsonObject;
-  readonly facts: ActorFacts;
-  readonly h32: Hash32;
-  /** The compiled targeting rule; null means everyone. */
-  readonly rule?: ((context: JsonObject) => boolean) | null;
-}
+/** Lookups for a world without stored assignments (benchmarks, previews). */
+export const NO_STICKY: ActorLookups = { sticky: () => null, heldByGroup: () => false };
 
 export type OutReason = "INACTIVE" | "NO_ACTOR" | "RULE" | "EXCLUDED_BY_GROUP" | "UNOWNED_SLOT" | "NO_VARIANT";
 
-export type ExperimentOutcome =
-  | {
-      readonly in: true;
-      readonly variant: Variant;
-      readonly source: DecisionSource;
-      /** null when no slot was computed (a concluded experiment owning the whole layer and no actor). */
-      readonly slot: number | null;
-      /** True for BUCKET: the caller stores the assignment (first write wins) and records an exposure. */
-      readonly isNew: boolean;
-      readonly reasons: string[];
-    }
-  | { readonly in: false; readonly reason: OutReason; readonly slot: number | null; readonly reasons: string[] };
+export interface ExperimentDecision {
+  readonly experiment: string;
+  readonly variant: string;
+  readonly vid: number;
+  readonly layer: string;
+  readonly slot: number;
+  readonly source: DecisionSource;
+  /** Who was decided (the layer's hash-key value): the caller stores assignments and exposures for it. */
+  readonly actor: string;
+  /** The layer's parameters for this variant (its defaultParams merged with the variant's). */
+  readonly contribution: JsonObject;
+}
 
-/** Decides one experiment for one actor; never throws for "not in the experiment". */
-export function decideExperiment(input: ExperimentDecisionInput): ExperimentOutcome {
-  const { experiment: exp, layer, actor, facts } = input;
-  const reasons: string[] = [];
-  const out = (reason: OutReason, slot: number | null = null): ExperimentOutcome => ({ in: false, reason, slot, reasons });
-  const variantByKey = (key: string | null) => exp.variants.find((v) => v.key === key);
-  const ownsWholeLayer = countSlots(exp.slots) === SLOTS_PER_LAYER;
+export interface ServiceDecision {
+  readonly service: string;
+  readonly parameters: JsonObject;
+  readonly vids: number[];
+  readonly matchedLayers: string[];
+  readonly experiments: ExperimentDecision[];
+  readonly reasons: string[] | null;
+}
 
-  // 1. State: only RUNNING and CONCLUDED experiments take part.
+/**
+ * Decides one experiment for one actor whose slot is known. `owned` says whether the
+ * experiment owns that slot and `bucket` is the variant its range maps the slot to.
+ * Returns the verdict, or why the actor is not in the experiment; never throws.
+ */
+export function judge(
+  exp: CompiledExperiment,
+  actor: string | undefined,
+  slot: number | null,
+  owned: boolean,
+  bucket: CompiledVariant | null,
+  context: JsonObject,
+  lookups: ActorLookups,
+  reasons: string[] | null,
+): Verdict | OutReason {
+  // 1. State: only RUNNING and CONCLUDED experiments take part; a concluded one serves its winner.
   if (exp.state === "DRAFT" || exp.state === "ARCHIVED") {
-    reasons.push(`1. experiment "${exp.key}" is ${exp.state}: not in the experiment.`);
-    return out("INACTIVE");
+    reasons?.push(`1. experiment "${exp.key}" is ${exp.state}: not in the experiment.`);
+    return "INACTIVE";
   }
   if (exp.state === "CONCLUDED") {
-    const winner = variantByKey(exp.winner);
-    if (!winner) {
-      reasons.push(`1. experiment "${exp.key}" is CONCLUDED without a known winner.`);
-      return out("NO_VARIANT");
+    if (exp.winner === null) {
+      reasons?.push(`1. experiment "${exp.key}" is CONCLUDED without a known winner.`);
+      return "NO_VARIANT";
     }
-    if (input.rule && !input.rule(input.context)) {
-      reasons.push(`1. experiment "${exp.key}" is CONCLUDED but its targeting rule is false.`);
-      return out("RULE");
+    if (exp.rule !== null && !exp.rule(context)) {
+      reasons?.push(`1. experiment "${exp.key}" is CONCLUDED but its targeting rule is false.`);
+      return "RULE";
     }
-    if (!ownsWholeLayer) {
-      const slot = actor === undefined ? null : slotOf(input.h32, layer.salt, actor);
-      if (slot === null || !findSegment(exp.slots, slot)) {
-        reasons.push(`1. experiment "${exp.key}" is CONCLUDED but does not own the actor's slot.`);
-        return out("UNOWNED_SLOT", slot);
-      }
-      reasons.push(`1. experiment "${exp.key}" is CONCLUDED: winner "${winner.key}" (slot ${slot}).`);
-      return { in: true, variant: winner, source: "WINNER", slot, isNew: false, reasons };
+    if (!owned) {
+      reasons?.push(`1. experiment "${exp.key}" is CONCLUDED but does not own the actor's slot.`);
+      return "UNOWNED_SLOT";
     }
-    reasons.push(`1. experiment "${exp.key}" is CONCLUDED: winner "${winner.key}".`);
-    const slot = actor === undefined ? null : slotOf(input.h32, layer.salt, actor);
-    return { in: true, variant: winner, source: "WINNER", slot, isNew: false, reasons };
+    reasons?.push(`1. experiment "${exp.key}" is CONCLUDED: winner "${exp.winner.key}".`);
+    return exp.winner.verdicts.WINNER;
   }
-  reasons.push(`1. experiment "${exp.key}" is RUNNING.`);
+  reasons?.push(`1. experiment "${exp.key}" is RUNNING.`);
 
   // 2. Who is assigned: the layer's hash-key attribute.
-  if (actor === undefined || actor === "") {
-    reasons.push(`2. the context has no "${layer.hashKey}": not in the experiment.`);
-    return out("NO_ACTOR");
+  if (actor === undefined || slot === null) {
+    reasons?.push("2. the context has no hash-key attribute: not in the experiment.");
+    return "NO_ACTOR";
   }
-  const slot = slotOf(input.h32, layer.salt, actor);
-  reasons.push(`2. actor "${actor}" falls in slot ${slot} of layer "${layer.key}" (salt "${layer.salt}").`);
+  reasons?.push(`2. actor "${actor}" falls in slot ${slot}.`);
 
   // 3. An override bypasses targeting, weights and exclusion groups.
-  const forced = variantByKey(facts.override);
-  if (forced) {
-    reasons.push(`3. override for "${actor}": variant "${forced.key}".`);
-    return { in: true, variant: forced, source: "OVERRIDE", slot, isNew: false, reasons };
+  const forced = exp.overrides?.get(actor);
+  if (forced !== undefined) {
+    reasons?.push(`3. override for "${actor}": variant "${forced.key}".`);
+    return forced.verdicts.OVERRIDE;
   }
-  reasons.push("3. no override.");
+  reasons?.push("3. no override.");
 
   // 4. A stored assignment never changes, whatever the weights are now.
-  const stuck = variantByKey(facts.sticky);
-  if (stuck) {
-    reasons.push(`4. stored assignment: variant "${stuck.key}".`);
-    return { in: true, variant: stuck, source: "STICKY", slot, isNew: false, reasons };
+  const storedVid = lookups.sticky(exp.key, actor);
+  const stuck = storedVid == null ? undefined : exp.byVid.get(storedVid);
+  if (stuck !== undefined) {
+    reasons?.push(`4. stored assignment: variant "${stuck.key}".`);
+    return stuck.verdicts.STICKY;
   }
-  reasons.push("4. no stored assignment.");
+  reasons?.push("4. no stored assignment.");
 
   // 5. Targeting.
-  if (input.rule && !input.rule(input.context)) {
-    reasons.push("5. the targeting rule is false: not in the experiment.");
-    return out("RULE", slot);
+  if (exp.rule !== null && !exp.rule(context)) {
+    reasons?.push("5. the targeting rule is false: not in the experiment.");
+    return "RULE";
   }
-  reasons.push(input.rule ? "5. the targeting rule holds." : "5. no targeting rule: everyone.");
+  reasons?.push(exp.rule !== null ? "5. the targeting rule holds." : "5. no targeting rule: everyone.");
 
   // 6. Mutual exclusion.
-  if (exp.exclusionGroup !== null && facts.heldByGroup) {
-    reasons.push(`6. actor is already in another experiment of group "${exp.exclusionGroup}".`);
-    return out("EXCLUDED_BY_GROUP", slot);
+  if (exp.exclusionGroup !== null && lookups.heldByGroup(exp, actor)) {
+    reasons?.push(`6. actor is already in another experiment of group "${exp.exclusionGroup}".`);
+    return "EXCLUDED_BY_GROUP";
   }
-  reasons.push(exp.exclusionGroup === null ? "6. no exclusion group." : `6. free in group "${exp.exclusionGroup}".`);
+  reasons?.push(exp.exclusionGroup === null ? "6. no exclusion group." : `6. free in group "${exp.exclusionGroup}".`);
 
   // 7. Bucketing: the variant whose range holds the slot.
-  if (!findSegment(exp.slots, slot)) {
-    reasons.push(`7. slot ${slot} is not owned by "${exp.key}": not in the experiment.`);
-    return out("UNOWNED_SLOT", slot);
+  if (!owned) {
+    reasons?.push(`7. slot ${slot} is not owned by "${exp.key}": not in the experiment.`);
+    return "UNOWNED_SLOT";
   }
-  const range = findSegment(exp.ranges, slot);
-  const bucketed = range && exp.variants.find((v) => v.vid === range.vid);
-  if (!bucketed) {
-    reasons.push(`7. every weight of "${exp.key}" is zero: no variant to serve.`);
-    return out("NO_VARIANT", slot);
+  if (bucket === null) {
+    reasons?.push(`7. slot ${slot} serves no variant of "${exp.key}" (zero weights).`);
+    return "NO_VARIANT";
   }
-  reasons.push(`7. slot ${slot} → variant "${bucketed.key}" (vid ${bucketed.vid}).`);
+  reasons?.push(`7. slot ${slot} → variant "${bucket.key}" (vid ${bucket.vid}).`);
 
   // 8. The caller stores the assignment (first write wins) and records an exposure.
-  return { in: true, variant: bucketed, source: "BUCKET", slot, isNew: true, reasons };
+  return bucket.verdicts.BUCKET;
+}
+
+/** The actor a layer hashes: its hash-key attribute as a string (numbers as their JSON text). */
+export function actorOf(context: JsonObject, hashKey: string): string | undefined {
+  const value: JsonValue | undefined = context[hashKey];
+  if (typeof value === "string") return value === "" ? undefined : value;
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+const NO_VIDS: number[] = [];
+const MAX_MERGE_NODES = 50_000;
+/** Plans up to this many layers reuse merged parameters by the path of vids taken. */
+const MAX_CACHED_DEPTH = 16;
+
+/**
+ * The decision for one service: for each layer serving it (ascending priority, then
+ * key) the experiment owning the actor's slot, and the parameters merged across layers.
+ */
+export function decideService(
+  snapshot: Snapshot,
+  service: string,
+  context: JsonObject,
+  lookups: ActorLookups,
+  explain: boolean,
+): ServiceDecision {
+  const plan = snapshot.services.get(service);
+  const reasons = explain ? [`config version ${snapshot.version}.`] : null;
+  if (plan === undefined) {
+    reasons?.push(`no layer serves "${service}".`);
+    return { service, parameters: {}, vids: NO_VIDS, matchedLayers: [], experiments: [], reasons };
+  }
+  const experiments: ExperimentDecision[] = [];
+  const layers = plan.layers;
+  let parameters: JsonObject;
+  if (layers.length <= MAX_CACHED_DEPTH) {
+    let node = plan.mergeRoot;
+    for (let i = 0; i < layers.length; i++) {
+      const decided = decideLayer(snapshot, layers[i]!, context, lookups, reasons);
+      if (decided !== null) experiments.push(decided);
+      node = mergeStep(plan, node, decided, i);
+    }
+    parameters = node.params ?? {};
+  } else {
+    // Past a few layers nearly every actor takes a path of its own: merge once, in linear time.
+    parameters = {};
+    for (let i = 0; i < layers.length; i++) {
+      const decided = decideLayer(snapshot, layers[i]!, context, lookups, reasons);
+      if (decided !== null) experiments.push(decided);
+      mergeParamsInto(parameters, decided === null ? layers[i]!.defaultParams : decided.contribution);
+    }
+  }
+  let vids = NO_VIDS;
+  const matchedLayers: string[] = [];
+  if (experiments.length > 0) {
+    vids = [];
+    for (const e of experiments) {
+      vids.push(e.vid);
+      matchedLayers.push(e.layer);
+    }
+  }
+  return { service, parameters, vids, matchedLayers, experiments, reasons };
+}
+
+function decideLayer(
+  snapshot: Snapshot,
+  layer: CompiledLayer,
+  context: JsonObject,
+  lookups: ActorLookups,
+  reasons: string[] | null,
+): ExperimentDecision | null {
+  const at = reasons === null ? "" : `layer "${layer.key}"`;
+  if (!layer.enabled) {
+    reasons?.push(`${at} is disabled: its defaultParams apply.`);
+    return null;
+  }
+  const actor = actorOf(context, layer.hashKey);
+  if (actor === undefined) {
+    reasons?.push(`${at}: the context has no "${layer.hashKey}": its defaultParams apply.`);
+    return null;
+  }
+  const sole = layer.soleOwner;
+  // Hashing is the dearest step: when the owner is known without it and its rule already
+  // rules the actor out (no override, no stored assignment), the slot is never needed.
+  if (reasons === null && sole !== null && sole.rule !== null && sole.overrides === null && sole.state === "RUNNING") {
+    if (lookups.sticky(sole.key, actor) == null && !sole.rule(context)) return null;
+  }
+  const slot = snapshot.h32(layer.saltPrefix + actor) % SLOTS_PER_LAYER;
+  const cellIndex = layer.slotCells[slot]!;
+  if (cellIndex === 0) {
+    reasons?.push(`${at} (salt "${layer.salt}"): actor "${actor}" falls in slot ${slot}, owned by no experiment: defaultParams apply.`);
+    return null;
+  }
+  const cell = layer.cells[cellIndex - 1]!;
+  reasons?.push(`${at} (salt "${layer.salt}"): actor "${actor}" falls in slot ${slot}, owned by "${cell.experiment.key}".`);
+  const verdict = judge(cell.experiment, actor, slot, true, cell.variant, context, lookups, reasons);
+  if (typeof verdict === "string") {
+    reasons?.push(`${at}: not in "${cell.experiment.key}" (${verdict}): defaultParams apply.`);
+    return null;
+  }
+  const { variant, source } = verdict;
+  reasons?.push(`${at}: "${cell.experiment.key}" serves variant "${variant.key}" (vid ${variant.vid}), source ${source}.`);
+  return {
+    experiment: cell.experiment.key,
+    variant: variant.key,
+    vid: variant.vid,
+    layer: layer.key,
+    slot,
+    source,
+    actor,
+    contribution: variant.contribution,
+  };
+}
+
+/**
+ * One step down the merge cache: parameters are merged once per distinct path of
+ * per-layer vids and reused; the cache is dropped when it grows past its bound.
+ */
+function mergeStep(plan: ServicePlan, node: MergeNode, decided: ExperimentDecision | null, depth: number): MergeNode {
+  const vid = decided === null ? 0 : decided.vid;
+  let next = node.next.get(vid);
+  if (next === undefined) {
+    if (plan.mergeNodes >= MAX_MERGE_NODES) {
+      plan.mergeRoot = { params: null, next: new Map() };
+      plan.mergeNodes = 0;
+    }
+    const contribution = decided === null ? plan.layers[depth]!.defaultParams : decided.contribution;
+    next = { params: node.params === null ? contribution : deepFreeze(mergeParams(node.params, contribution)), next: new Map() };
+    node.next.set(vid, next);
+    plan.mergeNodes++;
+  }
+  return next;
 }

@@ -45,11 +45,6 @@ export function validateGroup(field: string, group: string | null | undefined): 
   if (group != null) validateKey(field, group);
 }
 
-/** Rules are compiled by the layered engine; until then a rule would silently target everyone. */
-export function validateRule(field: string, rule: unknown): void {
-  if (rule != null) throw badInput(field, "targeting rules are not supported by this server version yet");
-}
-
 export function validateParams(field: string, params: unknown): void {
   if (!isJsonObject(params)) throw badInput(field, "params must be a JSON object");
 }

@@ -36,6 +36,15 @@ export class Database {
     }
   }
 
+  /** Runs reads in one REPEATABLE READ transaction: a consistent view of several tables. */
+  async consistentRead<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    try {
+      return await this.dataSource.transaction("REPEATABLE READ", work);
+    } catch (error) {
+      throw translateDriverError(error);
+    }
+  }
+
   /** Runs reads outside a transaction. */
   async read<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     try {

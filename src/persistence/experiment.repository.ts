@@ -64,6 +64,12 @@ function mutableColumns(exp: Experiment): Partial<ExperimentEntity> {
 export interface ExperimentFilter {
   readonly state?: ExperimentState | null;
   readonly service?: string | null;
+  /** Only the experiments of this layer. */
+  readonly layer?: string | null;
+  /** Only the experiments of these layers. */
+  readonly layers?: readonly string[] | null;
+  /** Only experiments in one of these states. */
+  readonly states?: readonly ExperimentState[] | null;
 }
 
 export class ExperimentRepository {
@@ -80,6 +86,12 @@ export class ExperimentRepository {
     const qb = this.em.createQueryBuilder(ExperimentEntity, "e").orderBy("e.key", "ASC");
     if (filter.state) qb.andWhere("e.state = :state", { state: filter.state });
     if (filter.service) qb.andWhere(":service = ANY(e.services)", { service: filter.service });
+    if (filter.layer) qb.andWhere("e.layer_key = :layer", { layer: filter.layer });
+    if (filter.layers) {
+      if (filter.layers.length === 0) return [];
+      qb.andWhere("e.layer_key IN (:...layers)", { layers: filter.layers });
+    }
+    if (filter.states) qb.andWhere("e.state IN (:...states)", { states: filter.states });
     const rows = await qb.getMany();
     if (rows.length === 0) return [];
     const variants = await this.em
@@ -137,7 +149,8 @@ export class ExperimentRepository {
     );
   }
 
-  async updateLayerServices(layerKey: string, services: readonly string[]): Promise<void> {
-    await this.em.update(LayerEntity, { key: layerKey }, { services: [...services] });
+  async updateLayer(layer: Layer): Promise<void> {
+    const { key, implicit: _implicit, ...columns } = layer;
+    await this.em.update(LayerEntity, { key }, { ...columns, services: [...columns.services] } as object);
   }
 }

@@ -1,6 +1,6 @@
 // AssignmentService: `assign` (SPEC §5 for one experiment, with typed errors), overrides, exposures.
 
-import { decideExperiment } from "../engine/decide";
+import { decideExperiment } from "../engine/single-decision";
 import { isJsonObject } from "../engine/definition";
 import { DomainError, badInput, notFound } from "../engine/errors";
 import { assertMutable } from "../engine/lifecycle";
@@ -10,7 +10,7 @@ import type { Database } from "../persistence/database";
 import { ExperimentRepository } from "../persistence/experiment.repository";
 import { type Exposure, ExposureRepository } from "../persistence/exposure.repository";
 import type { Caller } from "./caller";
-import { applyConfigChange } from "./config-change";
+import type { ConfigChanges } from "./config-change";
 import type { ExposureWriter } from "./exposure-writer";
 
 export interface AssignmentView {
@@ -43,6 +43,7 @@ export class AssignmentService {
     private readonly db: Database,
     private readonly h32: Hash32,
     private readonly exposures: ExposureWriter,
+    private readonly changes: ConfigChanges,
   ) {}
 
   /**
@@ -174,7 +175,7 @@ export class AssignmentService {
     caller: Caller,
     work: (repo: AssignmentRepository, exp: Experiment) => Promise<T>,
   ): Promise<T> {
-    return applyConfigChange(this.db, experimentKey, mutation, caller, async (em) => {
+    return this.changes.apply(experimentKey, mutation, caller, async (em) => {
       const found = await new ExperimentRepository(em).find(experimentKey);
       if (!found) throw notFound("experiment", experimentKey);
       assertMutable(experimentKey, found.experiment.state);

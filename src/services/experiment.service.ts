@@ -1,26 +1,27 @@
 // ExperimentService: the lifecycle of SPEC §6; every change and its history record in one transaction.
 
-import type { EntityManager } from "typeorm";
-import { countMovedSlots, splitContiguous } from "../engine/allocation";
+import { countSlots, splitContiguous } from "../engine/allocation";
 import {
   type VariantDefinition,
   validateGroup,
   validateKey,
-  validateRule,
   validateServices,
   validateText,
   validateVariants,
 } from "../engine/definition";
-import { DomainError, badInput, notFound } from "../engine/errors";
+import { DomainError, badInput } from "../engine/errors";
 import { HASH_VERSION, SLOTS_PER_LAYER } from "../engine/hashing";
 import { assertMutable, assertTransition, assertWeightsMutable } from "../engine/lifecycle";
-import type { Experiment, ExperimentState, JsonObject, Variant } from "../engine/types";
-import { AssignmentRepository } from "../persistence/assignment.repository";
+import { lowestSlots } from "../engine/reallocation";
+import { validateRule } from "../engine/rules";
+import type { Experiment, ExperimentState, JsonObject, Layer, Segment, Variant } from "../engine/types";
 import { type ChangeRecord, ChangeLogRepository } from "../persistence/change-log.repository";
 import type { Database } from "../persistence/database";
-import { type ExperimentFilter, type ExperimentWithLayer, ExperimentRepository } from "../persistence/experiment.repository";
+import { type ExperimentFilter, ExperimentRepository } from "../persistence/experiment.repository";
+import { LayerRepository } from "../persistence/layer.repository";
 import type { Caller } from "./caller";
-import { applyConfigChange } from "./config-change";
+import type { ConfigChanges } from "./config-change";
+import { type ChangeScope, layerFreeSlots, loadExperiment, reweigh, saveReweighed, scopeOf } from "./experiment-scope";
 
 export interface CreateExperimentCommand {
   readonly key: string;
@@ -42,24 +43,11 @@ export interface UpdateExperimentCommand {
   readonly variants?: readonly VariantDefinition[] | null;
 }
 
-export interface WeightChange {
-  readonly experiment: Experiment;
-  readonly slotsMoved: number;
-  readonly applied: boolean;
-}
-
-interface ChangeScope {
-  readonly em: EntityManager;
-  readonly experiments: ExperimentRepository;
-}
-
-/** Keys of the variants of `exp` that `variants` no longer lists. */
-function removedKeys(exp: Experiment, variants: readonly Variant[]): string[] {
-  return exp.variants.filter((v) => !variants.some((n) => n.key === v.key)).map((v) => v.key);
-}
-
 export class ExperimentService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly changes: ConfigChanges,
+  ) {}
 
   get(key: string): Promise<Experiment | null> {
     return this.db.read(async (em) => (await new ExperimentRepository(em).find(key))?.experiment ?? null);
@@ -85,21 +73,21 @@ export class ExperimentService {
     validateVariants("input.variants", cmd.variants);
     validateRule("input.rule", cmd.rule);
     validateGroup("input.exclusionGroup", cmd.exclusionGroup);
-    if (cmd.layer != null) {
-      // Explicit layers arrive with the layered engine; until then every experiment has its own.
-      throw new DomainError("NOT_FOUND", `layer "${cmd.layer}" not found`, { field: "input.layer", key: cmd.layer });
-    }
-    const traffic = cmd.traffic ?? SLOTS_PER_LAYER;
-    if (!Number.isInteger(traffic) || traffic < 1 || traffic > SLOTS_PER_LAYER) {
+    if (cmd.layer != null) validateKey("input.layer", cmd.layer);
+    const traffic = cmd.traffic ?? (cmd.layer == null ? SLOTS_PER_LAYER : null);
+    if (traffic !== null && (!Number.isInteger(traffic) || traffic < 1 || traffic > SLOTS_PER_LAYER)) {
       throw badInput("input.traffic", `traffic must be an integer in [1, ${SLOTS_PER_LAYER}]`);
     }
-    return this.change(cmd.key, "created", caller, async ({ experiments }) => {
+    return this.change(cmd.key, "created", caller, async (scope) => {
+      const { experiments } = scope;
       const taken = await experiments.keyIsTaken(cmd.key);
       if (taken) throw new DomainError("CONFLICT", `key "${cmd.key}" is already taken by a ${taken}`, { field: "input.key" });
+      const placed = cmd.layer == null ? null : await this.placeInLayer(scope, cmd.layer, traffic);
       const variants = await this.assignVids(experiments, cmd.variants);
-      const services = [...(cmd.services ?? [])];
-      const slots = [{ start: 0, end: traffic }];
-      await experiments.insertLayer({
+      // In an explicit layer the experiment lists the layer's services unless told otherwise.
+      const services = [...(cmd.services?.length || !placed ? (cmd.services ?? []) : placed.layer.services)];
+      const slots = placed ? placed.slots : [{ start: 0, end: traffic! }];
+      if (!placed) await experiments.insertLayer({
         key: cmd.key,
         description: null,
         priority: 0,
@@ -116,7 +104,7 @@ export class ExperimentService {
         key: cmd.key,
         description: cmd.description ?? null,
         services,
-        layer: cmd.key,
+        layer: placed ? placed.layer.key : cmd.key,
         state: "DRAFT",
         variants,
         winner: null,
@@ -139,7 +127,7 @@ export class ExperimentService {
     validateGroup("input.exclusionGroup", cmd.exclusionGroup);
     if (cmd.variants != null) validateVariants("input.variants", cmd.variants);
     return this.change(key, "updated", caller, async (scope) => {
-      const { experiment: exp, layer } = await this.load(scope.experiments, key);
+      const { experiment: exp, layer } = await loadExperiment(scope.experiments, key);
       assertMutable(key, exp.state);
       let next: Experiment = {
         ...exp,
@@ -152,11 +140,11 @@ export class ExperimentService {
       if (cmd.variants != null) {
         assertWeightsMutable(key, exp.state);
         const variants = await this.mergeVariants(scope.experiments, exp, cmd.variants);
-        next = await this.reweigh(scope, next, variants);
+        next = await reweigh(scope, next, variants);
       }
-      if (cmd.variants != null) await this.saveReweighed(scope, exp, next);
+      if (cmd.variants != null) await saveReweighed(scope, exp, next);
       else await scope.experiments.updateExperiment(next);
-      if (layer.implicit && cmd.services != null) await scope.experiments.updateLayerServices(layer.key, next.services);
+      if (layer.implicit && cmd.services != null) await scope.experiments.updateLayer({ ...layer, services: next.services });
       return this.reload(scope.experiments, key);
     });
   }
@@ -174,53 +162,16 @@ export class ExperimentService {
     });
   }
 
+  /** Archiving gives an explicit layer's slots back to it; an implicit layer keeps its record. */
   archive(key: string, caller: Caller): Promise<Experiment> {
-    return this.transition(key, "ARCHIVED", "archived", caller, (exp) => ({ winner: exp.winner }));
-  }
-
-  /**
-   * Listed variants take the given weights, unlisted ones are removed (never one
-   * that has assignments). With `dryRun` nothing is written: the result previews
-   * the experiment and counts the slots that would change variant.
-   */
-  async setWeights(key: string, weights: readonly { key: string; weight: number }[], dryRun: boolean, caller: Caller): Promise<WeightChange> {
-    if (weights.length === 0) throw badInput("weights", "at least one variant must keep a weight");
-    const seen = new Set<string>();
-    weights.forEach((w, i) => {
-      if (seen.has(w.key)) throw badInput(`weights[${i}].key`, `variant "${w.key}" is listed twice`);
-      seen.add(w.key);
-      if (!Number.isInteger(w.weight) || w.weight < 0) throw badInput(`weights[${i}].weight`, "weight must be an integer ≥ 0");
-    });
-    const compute = async (scope: ChangeScope) => {
-      const { experiment: exp } = await this.load(scope.experiments, key);
-      assertWeightsMutable(key, exp.state);
-      const variants = weights.map((w, i) => {
-        const current = exp.variants.find((v) => v.key === w.key);
-        if (!current) throw badInput(`weights[${i}].key`, `"${w.key}" is not a variant of "${key}"`);
-        return { ...current, weight: w.weight };
-      });
-      // Keep the experiment's variant order: the split follows it.
-      const order = new Map(exp.variants.map((v, i) => [v.key, i]));
-      variants.sort((a, b) => order.get(a.key)! - order.get(b.key)!);
-      const next = await this.reweigh(scope, { ...exp, version: exp.version + 1 }, variants);
-      return { exp, next, slotsMoved: countMovedSlots(exp.ranges, next.ranges) };
-    };
-    if (dryRun) {
-      return this.db.read(async (em) => {
-        const { exp, next, slotsMoved } = await compute({ em, experiments: new ExperimentRepository(em) });
-        return { experiment: { ...next, version: exp.version }, slotsMoved, applied: false };
-      });
-    }
-    return this.change(key, "set_weights", caller, async (scope) => {
-      const { exp, next, slotsMoved } = await compute(scope);
-      await this.saveReweighed(scope, exp, next);
-      return { experiment: await this.reload(scope.experiments, key), slotsMoved, applied: true };
-    });
+    return this.transition(key, "ARCHIVED", "archived", caller, (exp, layer) =>
+      layer.implicit ? { winner: exp.winner } : { winner: exp.winner, slots: [], ranges: [] },
+    );
   }
 
   /** Runs one configuration change: version bump (serializes writers), the work, its change record. */
   private change<T>(key: string, mutation: string, caller: Caller, work: (scope: ChangeScope) => Promise<T>): Promise<T> {
-    return applyConfigChange(this.db, key, mutation, caller, (em) => work({ em, experiments: new ExperimentRepository(em) }));
+    return this.changes.apply(key, mutation, caller, (em) => work(scopeOf(em)));
   }
 
   private transition(
@@ -228,45 +179,36 @@ export class ExperimentService {
     to: ExperimentState,
     mutation: string,
     caller: Caller,
-    fields: (exp: Experiment) => Pick<Experiment, "winner">,
+    fields: (exp: Experiment, layer: Layer) => Partial<Pick<Experiment, "winner" | "slots" | "ranges">>,
   ): Promise<Experiment> {
     return this.change(key, mutation, caller, async ({ experiments }) => {
-      const { experiment: exp } = await this.load(experiments, key);
+      const { experiment: exp, layer } = await loadExperiment(experiments, key);
       assertTransition(key, exp.state, to);
-      await experiments.updateExperiment({ ...exp, ...fields(exp), state: to, version: exp.version + 1 });
+      await experiments.updateExperiment({ ...exp, ...fields(exp, layer), state: to, version: exp.version + 1 });
       return this.reload(experiments, key);
     });
   }
 
-  private async load(experiments: ExperimentRepository, key: string): Promise<ExperimentWithLayer> {
-    const found = await experiments.find(key);
-    if (!found) throw notFound("experiment", key);
-    return found;
-  }
-
   private async reload(experiments: ExperimentRepository, key: string): Promise<Experiment> {
-    return (await this.load(experiments, key)).experiment;
+    return (await loadExperiment(experiments, key)).experiment;
   }
 
-  /** New ranges for new variants; refuses to drop a variant that has assignments. Writes nothing (dry runs use it). */
-  private async reweigh(scope: ChangeScope, exp: Experiment, variants: readonly Variant[]): Promise<Experiment> {
-    const assigned = await new AssignmentRepository(scope.em).countForVariants(exp.key, removedKeys(exp, variants));
-    const [blocking] = assigned;
-    if (blocking) {
-      const [variant, count] = blocking;
-      throw new DomainError("CONFLICT", `cannot delete variant "${variant}": ${count} actor(s) are assigned to it`, {
-        field: "variants",
-        variant,
+  /** The lowest free slots of an explicit layer for a new experiment; CONFLICT when too few are free. */
+  private async placeInLayer(scope: ChangeScope, layerKey: string, traffic: number | null | undefined): Promise<{ layer: Layer; slots: Segment[] }> {
+    const layer = await new LayerRepository(scope.em).find(layerKey);
+    if (!layer || layer.implicit) {
+      throw new DomainError("NOT_FOUND", `layer "${layerKey}" not found`, { field: "input.layer", key: layerKey });
+    }
+    if (traffic == null) throw badInput("input.traffic", "traffic is required in an explicit layer: how many of its slots to own");
+    const free = await layerFreeSlots(scope, layerKey);
+    const available = countSlots(free);
+    if (available < traffic) {
+      throw new DomainError("CONFLICT", `layer "${layerKey}" has ${available} free slots; ${traffic} requested`, {
+        field: "input.traffic",
+        freeSlots: available,
       });
     }
-    return { ...exp, variants, ranges: splitContiguous(exp.slots, variants) };
-  }
-
-  /** Stores a re-weighed experiment: columns, variants, and no override left pointing at a removed variant. */
-  private async saveReweighed(scope: ChangeScope, before: Experiment, next: Experiment): Promise<void> {
-    await scope.experiments.updateExperiment(next);
-    await scope.experiments.replaceVariants(next.key, next.variants);
-    await new AssignmentRepository(scope.em).deleteOverridesOfVariants(next.key, removedKeys(before, next.variants));
+    return { layer, slots: lowestSlots(free, traffic) };
   }
 
   /** Replacement variants: existing keys keep their vid, new keys get fresh ones. */

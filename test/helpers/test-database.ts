@@ -13,7 +13,17 @@ export interface TestDatabase {
 }
 
 async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: process.env.DATABASE_URL });
+  return connected(process.env.DATABASE_URL!, work);
+}
+
+/** Runs `work` with a direct connection to a test file's own PostgreSQL database. */
+export async function withPg<T>(database: TestDatabase, work: (client: Client) => Promise<T>): Promise<T> {
+  if (database.config.kind !== "postgres") throw new Error("withPg needs PostgreSQL");
+  return connected(database.config.url, work);
+}
+
+async function connected<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
   await client.connect();
   try {
     return await work(client);

@@ -23,7 +23,7 @@ export interface TestServer {
 }
 
 export function testConfig(database: TestDatabase): AppConfig {
-  return { port: 0, host: "127.0.0.1", database: database.config, migrate: true, logLevel: "silent", production: false, exposureFlushMs: 50 };
+  return { port: 0, host: "127.0.0.1", database: database.config, migrate: true, logLevel: "silent", production: false, exposureFlushMs: 50, stickyMissTtlMs: 1_000 };
 }
 
 export async function startTestServer(options: { database?: TestDatabase; pgliteDir?: string } = {}): Promise<TestServer> {

@@ -174,7 +174,23 @@ const CASES: Case[] = [
     field: "input.key",
     key: ORIGINAL,
   },
-  createCase("a targeting rule", { key: "bad-rule", variants, rule: { attribute: "country", op: "eq", value: "US" } }, "BAD_USER_INPUT", "input.rule"),
+  createCase("a rule without a node type", { key: "bad-rule", variants, rule: { attribute: "country", op: "eq", value: "US" } }, "BAD_USER_INPUT", "input.rule.type"),
+  createCase(
+    "a rule literal that does not fit its type",
+    {
+      key: "bad-rule-literal",
+      variants,
+      rule: {
+        type: "and",
+        children: [
+          { type: "field", field: "country", op: "eq", values: ["US"] },
+          { type: "field", field: "age", op: "gte", values: ["x"], fieldType: "int" },
+        ],
+      },
+    },
+    "BAD_USER_INPUT",
+    "input.rule.children[1].values[0]",
+  ),
   createCase("an unknown layer", { key: "bad-layer", variants, layer: "nowhere" }, "NOT_FOUND", "input.layer"),
   createCase("traffic 0", { key: "bad-traffic-0", variants, traffic: 0 }, "BAD_USER_INPUT", "input.traffic"),
   createCase("traffic 10001", { key: "bad-traffic-10001", variants, traffic: 10_001 }, "BAD_USER_INPUT", "input.traffic"),
@@ -222,7 +238,7 @@ const CASES: Case[] = [
     key: CONCLUDED,
   },
   { name: "updateExperiment with no variants", send: () => gql(UPDATE, { key: RUNNING, input: { variants: [] } }), code: "BAD_USER_INPUT", field: "input.variants", key: RUNNING },
-  { name: "updateExperiment with a rule", send: () => gql(UPDATE, { key: RUNNING, input: { description: "x", rule: { any: [] } } }), code: "BAD_USER_INPUT", field: "input.rule", key: RUNNING },
+  { name: "updateExperiment with a rule", send: () => gql(UPDATE, { key: RUNNING, input: { description: "x", rule: { any: [] } } }), code: "BAD_USER_INPUT", field: "input.rule.type", key: RUNNING },
   { name: "updateExperiment of an unknown key", send: () => gql(UPDATE, { key: "bad-nobody", input: { description: "x" } }), code: "NOT_FOUND", key: "bad-nobody", absent: true },
   { name: "assign in an unknown experiment", send: () => gql(ASSIGN, { experiment: "bad-nobody", actor: "u1" }), code: "NOT_FOUND", key: "bad-nobody", absent: true },
   { name: "startExperiment on ARCHIVED", send: () => gql(START, { key: ARCHIVED }), code: "ARCHIVED", key: ARCHIVED },

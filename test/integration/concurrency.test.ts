@@ -4,9 +4,8 @@
 // On PostgreSQL the rows are also counted directly; PGlite is a single session, so there the
 // same tests check through GraphQL only.
 
-import { Client } from "pg";
 import { ASSIGN, EXPOSURE_COUNTS, HISTORY, SET_OVERRIDE, ok, runningExperiment } from "../helpers/factories";
-import { ON_POSTGRES } from "../helpers/test-database";
+import { ON_POSTGRES, withPg } from "../helpers/test-database";
 import { startTestServer, type TestServer } from "../helpers/test-server";
 
 let server: TestServer;
@@ -20,21 +19,9 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-/** Runs `work` with a direct connection to the server's PostgreSQL database. */
-async function withPg<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const config = server.database.config;
-  if (config.kind !== "postgres") throw new Error("withPg needs PostgreSQL");
-  const client = new Client({ connectionString: config.url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 async function countAssignmentRows(experiment: string, actor: string): Promise<number> {
-  return withPg(async (c) => {
+  return withPg(server.database, async (c) => {
     const res = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM assignments WHERE experiment_key = $1 AND actor = $2`, [experiment, actor]);
     return res.rows[0]!.n;
   });

@@ -12,6 +12,7 @@ import {
 import { SLOTS_PER_LAYER } from "../../src/engine/hashing";
 import type { Segment, SlotRange } from "../../src/engine/types";
 import { cases } from "./cases";
+import { int, prng } from "../helpers/prng";
 
 const r = (start: number, end: number, vid: number): SlotRange => ({ start, end, vid });
 
@@ -88,19 +89,6 @@ describe("findSegment", () => {
 
 // ---- property test: a few hundred random weight vectors over random owned slots ----
 
-/** mulberry32: a small seeded PRNG, so a failure reproduces. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-const int = (rand: () => number, lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
 
 /** Sorted, disjoint, non-empty segments inside the layer. */
 function randomOwned(rand: () => number): Segment[] {

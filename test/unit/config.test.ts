@@ -12,6 +12,7 @@ it("defaults to PGlite under ./data/pglite on 127.0.0.1:4000 with migrations on"
     logLevel: "info",
     production: false,
     exposureFlushMs: 200,
+    stickyMissTtlMs: 1_000,
   });
 });
 
@@ -20,6 +21,7 @@ it("reads DATABASE_URL, PGLITE_DIR memory://, MIGRATE, NODE_ENV and PORT", () =>
   expect(loadConfig({ PGLITE_DIR: "memory://" }).database).toEqual({ kind: "pglite", dir: "memory://" });
   const c = loadConfig({ MIGRATE: "false", NODE_ENV: "production", PORT: "0", LOG_LEVEL: "warn" });
   expect(c).toMatchObject({ migrate: false, production: true, port: 0, logLevel: "warn" });
+  expect(loadConfig({ STICKY_MISS_TTL_MS: "0" }).stickyMissTtlMs).toBe(0);
 });
 
 it.each([
@@ -30,6 +32,7 @@ it.each([
   [{ MIGRATE: "maybe" }, "MIGRATE"],
   [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
   [{ EXPOSURE_FLUSH_MS: "0" }, "EXPOSURE_FLUSH_MS"],
+  [{ STICKY_MISS_TTL_MS: "-1" }, "STICKY_MISS_TTL_MS"],
 ])("%j is a ConfigError naming %s", (env, name) => {
   expect(() => loadConfig(env)).toThrow(ConfigError);
   expect(() => loadConfig(env)).toThrow(name);

@@ -1,7 +1,7 @@
 // decideExperiment, step by step in the order of SPEC §5, with a fake hash (no WASM).
 
 import { splitContiguous } from "../../src/engine/allocation";
-import { type ActorFacts, type ExperimentDecisionInput, decideExperiment } from "../../src/engine/decide";
+import { type ActorFacts, type ExperimentDecisionInput, decideExperiment } from "../../src/engine/single-decision";
 import type { Experiment, ExperimentState, Hash32, JsonObject, Segment, Variant } from "../../src/engine/types";
 
 const SALT = "salt_ab";

@@ -12,18 +12,9 @@ import {
   validateVariants,
 } from "../../src/engine/definition";
 import { DomainError } from "../../src/engine/errors";
+import { expectBadInput } from "../helpers/domain-errors";
 
-/** The BAD_USER_INPUT error `fn` throws; fails when it throws nothing or something else. */
-function badInput(fn: () => void): DomainError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DomainError);
-    expect((e as DomainError).code).toBe("BAD_USER_INPUT");
-    return e as DomainError;
-  }
-  throw new Error("expected BAD_USER_INPUT, nothing was thrown");
-}
+const badInput = expectBadInput;
 
 describe("validateKey", () => {
   it("uses the pattern of SPEC §6", () => {

@@ -77,7 +77,16 @@ export class ExperimentResolver {
     @Arg("dryRun", () => Boolean, { nullable: true, defaultValue: false }) dryRun: boolean,
     @Ctx() ctx: AppContext,
   ): Promise<WeightChangeType> {
-    const change = await ctx.services.experiments.setWeights(key, weights, dryRun, ctx.caller);
-    return { ...change, experiment: ExperimentType.from(change.experiment) };
+    return WeightChangeType.from(await ctx.services.allocation.setWeights(key, weights, dryRun, ctx.caller));
+  }
+
+  @Mutation(() => WeightChangeType)
+  async setTraffic(
+    @Arg("key", () => String) key: string,
+    @Arg("traffic", () => Int) traffic: number,
+    @Arg("dryRun", () => Boolean, { nullable: true, defaultValue: false }) dryRun: boolean,
+    @Ctx() ctx: AppContext,
+  ): Promise<WeightChangeType> {
+    return WeightChangeType.from(await ctx.services.allocation.setTraffic(key, traffic, dryRun, ctx.caller));
   }
 }

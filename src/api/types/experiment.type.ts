@@ -65,4 +65,8 @@ export class WeightChangeType {
   @Field(() => ExperimentType) experiment!: ExperimentType;
   @Field(() => Int, { description: "Slots that change variant (or leave the experiment): the users who move." }) slotsMoved!: number;
   @Field(() => Boolean, { description: "False for a dry run: nothing was written." }) applied!: boolean;
+
+  static from(change: { experiment: Experiment; slotsMoved: number; applied: boolean }): WeightChangeType {
+    return Object.assign(new WeightChangeType(), { ...change, experiment: ExperimentType.from(change.experiment) });
+  }
 }

@@ -1,0 +1,20 @@
+// The child side of a baseline server: listen on a free loopback port, tell the parent, die with the parent.
+
+import type http from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface ReadyMessage {
+  readonly ready: number;
+}
+
+export function serveAsChild(server: http.Server): void {
+  // Keep-alive longer than any run: autocannon's 50 connections must not be recycled mid-measurement.
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, "127.0.0.1", () => {
+    const message: ReadyMessage = { ready: (server.address() as AddressInfo).port };
+    process.send?.(message);
+  });
+  // The IPC channel closes when the parent dies, however it dies: no orphan keeps a port and a core.
+  process.on("disconnect", () => process.exit(0));
+  process.on("SIGTERM", () => server.close(() => process.exit(0)));
+}

@@ -1,0 +1,140 @@
+// The HTTP rows: Tessera decide and decideBatch against bare node:http and Apollo, each server in its own process.
+
+import type { ChildProcess } from "node:child_process";
+import type { BenchOptions } from "../cli";
+import { distFile, firstMessage, log, spawnNode, stopChild } from "../children";
+import { makeRow, measure, missing, type Row } from "../report";
+import { alternate } from "../stats";
+import { makeContexts, SERVICE } from "../workload";
+import type { ReadyMessage } from "./child-entry";
+import { type LoadResult, runLoad } from "./load";
+import { BATCH_SIZE, batchBody, decideBody, POOL_SIZE, SMALL_BODY } from "./requests";
+import { checkBatch, seedTessera, startTessera, warmUp } from "./tessera-server";
+
+const CONNECTIONS = 50;
+
+interface Contender {
+  readonly name: string;
+  readonly url: string;
+  readonly bodies: readonly string[];
+}
+
+async function startBaseline(name: string, file: string, children: ChildProcess[]): Promise<string> {
+  const child = spawnNode({ name, args: [distFile("bench", "http", file)], env: { NODE_ENV: "production" }, ipc: true });
+  children.push(child);
+  const port = await firstMessage(child, (m) => (m as Partial<ReadyMessage>)?.ready, 30_000);
+  return `http://127.0.0.1:${port}/graphql`;
+}
+
+/** Everything that went wrong in a contender's runs, or null: a row built on failed requests must fail. */
+function problems(results: readonly LoadResult[] | undefined): string | null {
+  if (!results || results.length === 0) return "not measured";
+  const sum = (f: (r: LoadResult) => number) => results.reduce((a, r) => a + f(r), 0);
+  const parts = [
+    [sum((r) => r.non2xx), "non-2xx"],
+    [sum((r) => r.graphqlErrors), "GraphQL errors"],
+    [sum((r) => r.socketErrors), "socket errors/timeouts"],
+  ].filter(([n]) => (n as number) > 0);
+  return parts.length === 0 ? null : parts.map(([n, what]) => `${n} ${what}`).join(", ");
+}
+
+const either = (...failures: (string | null)[]): string | null => failures.filter(Boolean).join("; ") || null;
+
+export async function httpRows(options: BenchOptions): Promise<Row[]> {
+  const seconds = options.quick ? 2 : 5;
+  const warmSeconds = options.quick ? 1 : 2;
+  const rounds = options.quick ? 2 : 3;
+  // A shared PostgreSQL keeps earlier runs' layers: a run-unique service and key prefix keep them out of this one.
+  const runId = Date.now().toString(36);
+  const service = options.databaseUrl ? `${SERVICE}_${runId}` : SERVICE;
+  const prefix = options.databaseUrl ? `bench_${runId}` : "bench";
+  const pool = makeContexts(POOL_SIZE);
+  const decideBodies = pool.map((c) => decideBody(service, c));
+  const batches = Array.from({ length: POOL_SIZE / BATCH_SIZE }, (_, b) => pool.slice(b * BATCH_SIZE, (b + 1) * BATCH_SIZE));
+  const batchBodies = batches.map((contexts) => batchBody(service, contexts));
+
+  const children: ChildProcess[] = [];
+  const notes = { decide: [] as string[], apollo: [] as string[] };
+  try {
+    log("http: starting bare, Apollo and Tessera servers");
+    const [bareUrl, apolloUrl, tessera] = await Promise.all([
+      startBaseline("bare", "bare-server.js", children),
+      startBaseline("apollo", "apollo-server.js", children),
+      startTessera(options.databaseUrl).then(
+        (s) => (children.push(s.child), s),
+        (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+      ),
+    ]);
+    let tesseraFailure: string | null = tessera instanceof Error ? `the Tessera server did not start: ${tessera.message}` : null;
+    if (!(tessera instanceof Error)) {
+      try {
+        log(`tessera: seeding ${prefix}_l0..9 for service "${service}"`);
+        await seedTessera(tessera, service, prefix);
+        const w = await warmUp(tessera, service, pool);
+        log(`tessera: warm-up of ${POOL_SIZE} actors took ${(w.ms / 1000).toFixed(2)} s; steady-state sources: ${w.sources}`);
+        notes.decide.push(`warm-up (first decide of ${POOL_SIZE} actors, 10 concurrent) ${(w.ms / 1000).toFixed(2)} s; then sources ${w.sources}`);
+        await checkBatch(tessera, batchBodies[0], batches[0]);
+      } catch (error) {
+        tesseraFailure = `the Tessera server failed before the load: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    }
+    if (tesseraFailure) log(tesseraFailure);
+
+    const contenders: Contender[] = [
+      // The bare server gets the very same requests as decide: the load generator does the same work for both.
+      { name: "bare", url: bareUrl, bodies: decideBodies },
+      { name: "Apollo constant", url: apolloUrl, bodies: [SMALL_BODY] },
+      { name: "Apollo 100 items", url: apolloUrl, bodies: batchBodies },
+    ];
+    if (!tesseraFailure && !(tessera instanceof Error)) {
+      contenders.push({ name: "decide", url: tessera.url, bodies: decideBodies }, { name: "decideBatch 100", url: tessera.url, bodies: batchBodies });
+    }
+    const byName = new Map(contenders.map((c) => [c.name, c]));
+    const load = (c: Contender, s: number) => runLoad({ url: c.url, bodies: c.bodies, connections: CONNECTIONS, seconds: s });
+
+    for (const c of contenders) {
+      log(`http: warming up ${c.name} (${warmSeconds} s)`);
+      await load(c, warmSeconds);
+    }
+    log(`http: ${rounds} rounds × ${contenders.length} contenders × ${seconds} s, ${CONNECTIONS} connections`);
+    const results = await alternate([...byName.keys()], rounds, async (name) => {
+      const r = await load(byName.get(name)!, seconds);
+      log(`http: ${name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms`);
+      return r;
+    });
+
+    const runs = (name: string) => results.get(name) ?? [];
+    const rps = (name: string, unit = "req/s", factor = 1) => {
+      const r = runs(name);
+      return r.length ? measure(name, r.map((x) => x.rps * factor), unit) : missing(name, unit);
+    };
+    const p99 = (name: string) => {
+      const r = runs(name);
+      return r.length ? measure(name, r.map((x) => x.p99Ms), "ms p99") : missing(name, "ms p99");
+    };
+    const bareProblems = problems(runs("bare"));
+    const decideFailure = either(tesseraFailure, problems(runs("decide")), bareProblems && `bare: ${bareProblems}`);
+    const apolloP99 = p99("Apollo constant").median;
+    notes.apollo.push(`Apollo p99 ${apolloP99.toFixed(2)} ms (record only: Apollo's own overhead, SPEC §11 quotes 0.23×)`);
+    return [
+      makeRow({ name: "decide req/s vs bare", value: rps("decide"), baseline: rps("bare"), target: { cmp: ">=", bound: 0.3 }, failure: decideFailure, notes: notes.decide }),
+      makeRow({ name: "decide p99 vs bare", value: p99("decide"), baseline: p99("bare"), target: { cmp: "<=", bound: 2 }, failure: decideFailure }),
+      makeRow({
+        name: "Apollo constant req/s vs bare",
+        value: rps("Apollo constant"),
+        baseline: rps("bare"),
+        failure: either(problems(runs("Apollo constant")), bareProblems && `bare: ${bareProblems}`),
+        notes: notes.apollo,
+      }),
+      makeRow({
+        name: "decideBatch 100 items/s vs Apollo",
+        value: rps("decideBatch 100", "items/s", 100),
+        baseline: rps("Apollo 100 items", "items/s", 100),
+        target: { cmp: ">=", bound: 1.0 },
+        failure: either(tesseraFailure, problems(runs("decideBatch 100")), problems(runs("Apollo 100 items"))),
+      }),
+    ];
+  } finally {
+    await Promise.all(children.map((c) => stopChild(c)));
+  }
+}

@@ -1,0 +1,204 @@
+// The configuration compiled once into an immutable, indexed Snapshot: what every decision reads.
+
+import { countSlots } from "./allocation";
+import { SLOTS_PER_LAYER } from "./hashing";
+import { deepFreeze, mergeParams } from "./params";
+import { type CompiledRule, compileRule } from "./rules";
+import type { DecisionSource, Experiment, ExperimentState, Hash32, JsonObject, Layer } from "./types";
+
+export interface OverrideRow {
+  readonly experiment: string;
+  readonly actor: string;
+  readonly variant: string;
+}
+
+/** Everything a snapshot is compiled from, read in one consistent transaction. */
+export interface ConfigState {
+  readonly version: number;
+  readonly layers: readonly Layer[];
+  readonly experiments: readonly Experiment[];
+  readonly overrides: readonly OverrideRow[];
+}
+
+/** A variant served by a decision, with a preallocated verdict per source so deciding allocates nothing. */
+export interface Verdict {
+  readonly variant: CompiledVariant;
+  readonly source: DecisionSource;
+}
+
+export interface CompiledVariant {
+  readonly key: string;
+  readonly vid: number;
+  readonly params: JsonObject;
+  /** Its layer's defaultParams deep-merged with its params: the layer's contribution. */
+  readonly contribution: JsonObject;
+  readonly verdicts: Readonly<Record<DecisionSource, Verdict>>;
+}
+
+export interface CompiledExperiment {
+  readonly key: string;
+  readonly layer: string;
+  readonly state: ExperimentState;
+  readonly variants: readonly CompiledVariant[];
+  readonly byKey: ReadonlyMap<string, CompiledVariant>;
+  readonly byVid: ReadonlyMap<number, CompiledVariant>;
+  readonly winner: CompiledVariant | null;
+  readonly exclusionGroup: string | null;
+  /** Other experiments of its exclusion group that can hold actors (RUNNING or CONCLUDED). */
+  readonly groupPeers: readonly string[];
+  readonly rule: CompiledRule | null;
+  /** Forced variants by actor; null when there are none (the common case costs one check). */
+  readonly overrides: ReadonlyMap<string, CompiledVariant> | null;
+}
+
+/** What a slot of a layer holds: its owning experiment and the variant its range maps to (null: owned, unserved). */
+export interface SlotCell {
+  readonly experiment: CompiledExperiment;
+  readonly variant: CompiledVariant | null;
+}
+
+export interface CompiledLayer {
+  readonly key: string;
+  readonly priority: number;
+  readonly hashKey: string;
+  readonly salt: string;
+  /** `salt + ":"`, so hashing an actor is one concatenation. */
+  readonly saltPrefix: string;
+  readonly enabled: boolean;
+  readonly defaultParams: JsonObject;
+  readonly cells: readonly SlotCell[];
+  /** The one experiment owning every slot (an implicit layer's), else null: it is known before hashing. */
+  readonly soleOwner: CompiledExperiment | null;
+  /** slot → 1 + index into `cells`; 0 = no experiment owns the slot. */
+  readonly slotCells: Uint16Array | Uint32Array;
+}
+
+/** A node of the merge cache: the merged parameters for one path of per-layer vids (0 = layer defaults). */
+export interface MergeNode {
+  params: JsonObject | null;
+  readonly next: Map<number, MergeNode>;
+}
+
+/** A service's layers in merge order (ascending priority, then key) and its merge cache. */
+export interface ServicePlan {
+  readonly layers: readonly CompiledLayer[];
+  mergeRoot: MergeNode;
+  mergeNodes: number;
+}
+
+export interface Snapshot {
+  readonly version: number;
+  readonly h32: Hash32;
+  readonly services: ReadonlyMap<string, ServicePlan>;
+  readonly layers: ReadonlyMap<string, CompiledLayer>;
+  /** RUNNING and CONCLUDED experiments: the only ones that take part in decisions. */
+  readonly experiments: ReadonlyMap<string, CompiledExperiment>;
+}
+
+const TAKES_PART: ReadonlySet<ExperimentState> = new Set(["RUNNING", "CONCLUDED"]);
+
+function compileVariant(v: { key: string; vid: number; params: JsonObject }, defaults: JsonObject): CompiledVariant {
+  const verdicts = {} as Record<DecisionSource, Verdict>;
+  const variant: CompiledVariant = {
+    key: v.key,
+    vid: v.vid,
+    params: deepFreeze(v.params),
+    contribution: deepFreeze(mergeParams(defaults, v.params)),
+    verdicts,
+  };
+  for (const source of ["OVERRIDE", "STICKY", "BUCKET", "WINNER"] as const) verdicts[source] = Object.freeze({ variant, source });
+  return variant;
+}
+
+/** One experiment compiled on its own (the single-experiment `assign` path uses it without a snapshot). */
+export function compileExperiment(
+  exp: Experiment,
+  layer: Pick<Layer, "defaultParams">,
+  groupPeers: readonly string[] = [],
+  overrides: readonly OverrideRow[] = [],
+): CompiledExperiment {
+  const variants = exp.variants.map((v) => compileVariant(v, layer.defaultParams));
+  const byKey = new Map(variants.map((v) => [v.key, v]));
+  const forced = new Map<string, CompiledVariant>();
+  for (const o of overrides) {
+    const variant = byKey.get(o.variant);
+    if (variant) forced.set(o.actor, variant);
+  }
+  return {
+    key: exp.key,
+    layer: exp.layer,
+    state: exp.state,
+    variants,
+    byKey,
+    byVid: new Map(variants.map((v) => [v.vid, v])),
+    winner: exp.winner === null ? null : (byKey.get(exp.winner) ?? null),
+    exclusionGroup: exp.exclusionGroup,
+    groupPeers,
+    rule: exp.rule === null ? null : compileRule(exp.rule),
+    overrides: forced.size > 0 ? forced : null,
+  };
+}
+
+function compileLayer(layer: Layer, experiments: readonly Experiment[], compiled: ReadonlyMap<string, CompiledExperiment>): CompiledLayer {
+  const cells: SlotCell[] = [];
+  const cellCount = experiments.reduce((n, e) => n + e.variants.length + 1, 0);
+  const slotCells = cellCount < 0xffff ? new Uint16Array(SLOTS_PER_LAYER) : new Uint32Array(SLOTS_PER_LAYER);
+  let soleOwner: CompiledExperiment | null = null;
+  for (const exp of experiments) {
+    const experiment = compiled.get(exp.key)!;
+    if (experiments.length === 1 && countSlots(exp.slots) === SLOTS_PER_LAYER) soleOwner = experiment;
+    cells.push({ experiment, variant: null });
+    const unserved = cells.length;
+    for (const seg of exp.slots) slotCells.fill(unserved, seg.start, seg.end);
+    for (const variant of experiment.variants) {
+      cells.push({ experiment, variant });
+      const cell = cells.length;
+      for (const r of exp.ranges) if (r.vid === variant.vid) slotCells.fill(cell, r.start, r.end);
+    }
+  }
+  return {
+    key: layer.key,
+    priority: layer.priority,
+    hashKey: layer.hashKey,
+    salt: layer.salt,
+    saltPrefix: `${layer.salt}:`,
+    enabled: layer.enabled,
+    defaultParams: deepFreeze(layer.defaultParams),
+    cells,
+    soleOwner,
+    slotCells,
+  };
+}
+
+const byPriorityThenKey = (a: CompiledLayer, b: CompiledLayer) => a.priority - b.priority || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/** Compiles the configuration; rules are compiled once here and evaluated as closures afterwards. */
+export function compileSnapshot(state: ConfigState, h32: Hash32): Snapshot {
+  const active = state.experiments.filter((e) => TAKES_PART.has(e.state));
+  const groups = new Map<string, string[]>();
+  for (const e of active) if (e.exclusionGroup !== null) groups.set(e.exclusionGroup, [...(groups.get(e.exclusionGroup) ?? []), e.key]);
+  const overridesOf = new Map<string, OverrideRow[]>();
+  for (const o of state.overrides) overridesOf.set(o.experiment, [...(overridesOf.get(o.experiment) ?? []), o]);
+  const layerRows = new Map(state.layers.map((l) => [l.key, l]));
+
+  const experiments = new Map<string, CompiledExperiment>();
+  for (const e of active) {
+    const layer = layerRows.get(e.layer);
+    if (!layer) continue;
+    const peers = e.exclusionGroup === null ? [] : groups.get(e.exclusionGroup)!.filter((k) => k !== e.key);
+    experiments.set(e.key, compileExperiment(e, layer, peers, overridesOf.get(e.key)));
+  }
+  const layers = new Map<string, CompiledLayer>();
+  for (const layer of state.layers) {
+    layers.set(layer.key, compileLayer(layer, active.filter((e) => e.layer === layer.key), experiments));
+  }
+  const services = new Map<string, ServicePlan>();
+  const serviceLayers = new Map<string, CompiledLayer[]>();
+  for (const layer of state.layers) {
+    for (const service of layer.services) serviceLayers.set(service, [...(serviceLayers.get(service) ?? []), layers.get(layer.key)!]);
+  }
+  for (const [service, list] of serviceLayers) {
+    services.set(service, { layers: list.sort(byPriorityThenKey), mergeRoot: { params: null, next: new Map() }, mergeNodes: 0 });
+  }
+  return { version: state.version, h32, services, layers, experiments };
+}

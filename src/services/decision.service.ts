@@ -1,0 +1,164 @@
+// DecisionService: `decide` and `decideBatch` (SPEC §5, §7) over the current snapshot, with sticky reads and writes batched.
+
+import DataLoader from "dataloader";
+import { type ServiceDecision, decideService } from "../engine/decide";
+import { isJsonObject } from "../engine/definition";
+import { badInput } from "../engine/errors";
+import type { Snapshot } from "../engine/snapshot";
+import { type ActorPair, AssignmentRepository, type NewAssignment } from "../persistence/assignment.repository";
+import type { Database } from "../persistence/database";
+import { BoundedPairMap } from "./bounded-pair-map";
+import type { Caller } from "./caller";
+import type { ExposureWriter } from "./exposure-writer";
+import { RecentMisses } from "./recent-misses";
+import type { SnapshotStore } from "./snapshot-store";
+import { StickyView } from "./sticky-view";
+
+export const MAX_BATCH = 1_000;
+const MAX_SERVICES = 100;
+
+export interface DecideRequest {
+  readonly services: readonly string[];
+  readonly context: unknown;
+  readonly requestId?: string | null;
+}
+
+export interface Decision {
+  readonly configVersion: number;
+  readonly results: ServiceDecision[];
+}
+
+export interface DecisionServiceOptions {
+  /** Stored assignments cached in memory (they never change). */
+  readonly stickyCacheSize?: number;
+  /** (experiment, actor, variant) triples remembered so a repeated decision writes one exposure. */
+  readonly exposureDedupeSize?: number;
+  /** How long a missing assignment is believed (see RecentMisses); 0 asks the database every time. */
+  readonly stickyMissTtlMs?: number;
+}
+
+const pairKey = (p: ActorPair) => `${p.experiment}\u0000${p.actor}`;
+
+export class DecisionService {
+  private readonly stickyCache: BoundedPairMap<number>;
+  private readonly exposed: BoundedPairMap<number>;
+  private readonly misses: RecentMisses | null;
+
+  constructor(
+    private readonly db: Database,
+    private readonly snapshots: SnapshotStore,
+    private readonly exposures: ExposureWriter,
+    options: DecisionServiceOptions = {},
+  ) {
+    this.stickyCache = new BoundedPairMap(options.stickyCacheSize ?? 100_000);
+    this.exposed = new BoundedPairMap(options.exposureDedupeSize ?? 100_000);
+    const ttl = options.stickyMissTtlMs ?? 1_000;
+    this.misses = ttl > 0 ? new RecentMisses(ttl) : null;
+  }
+
+  close(): void {
+    this.misses?.close();
+  }
+
+  async decide(request: DecideRequest, explain: boolean, caller: Caller): Promise<Decision> {
+    const [decision] = await this.decideMany([request], explain, caller, "");
+    return decision!;
+  }
+
+  decideBatch(requests: readonly DecideRequest[], explain: boolean, caller: Caller): Promise<Decision[]> {
+    if (requests.length > MAX_BATCH) throw badInput("requests", `at most ${MAX_BATCH} requests per batch, got ${requests.length}`);
+    return this.decideMany(requests, explain, caller, "requests");
+  }
+
+  /** All requests against one snapshot: one batched sticky read, one batched write, exposures queued. */
+  private async decideMany(requests: readonly DecideRequest[], explain: boolean, caller: Caller, at: string): Promise<Decision[]> {
+    const contexts = requests.map((r, i) => {
+      const prefix = at === "" ? "" : `${at}[${i}].`;
+      if (!isJsonObject(r.context)) throw badInput(`${prefix}context`, "context must be a JSON object");
+      if (r.services.length > MAX_SERVICES) throw badInput(`${prefix}services`, `at most ${MAX_SERVICES} services per request`);
+      return r.context;
+    });
+    const snapshot = this.snapshots.snapshot;
+    const view = new StickyView(this.stickyCache, this.misses);
+    const run = () => requests.map((r, i) => r.services.map((s) => decideService(snapshot, s, contexts[i]!, view, explain)));
+
+    let results = run();
+    if (view.pending.length > 0) {
+      await this.load(view);
+      results = run();
+    }
+    const fresh = this.newAssignments(snapshot, results);
+    if (fresh.length > 0) {
+      const outcome = await this.db.transaction((em) => new AssignmentRepository(em).insertManyFirstWins(fresh));
+      const vidOf = new Map(fresh.map((f) => [pairKey(f), f.vid]));
+      for (const p of outcome.inserted) view.wrote(p.experiment, p.actor, vidOf.get(pairKey(p))!);
+      for (const p of outcome.existing) view.found(p.experiment, p.actor, p.vid);
+      for (const p of outcome.excluded) view.found(p.holder, p.actor, p.vid);
+      // Someone else was first (another request or instance): decide again on what is stored.
+      if (outcome.existing.length > 0 || outcome.excluded.length > 0) results = run();
+      for (const p of outcome.inserted) this.stickyCache.set(p.experiment, p.actor, vidOf.get(pairKey(p))!);
+      for (const p of outcome.existing) this.stickyCache.set(p.experiment, p.actor, p.vid);
+    }
+    this.recordExposures(results, requests, caller);
+    return results.map((r) => ({ configVersion: snapshot.version, results: r }));
+  }
+
+  /** The stored assignments the first pass asked for, in one query (DataLoader batches the keys). */
+  private async load(view: StickyView): Promise<void> {
+    const pairs = view.pending;
+    const loader = new DataLoader<ActorPair, number | null, string>(
+      async (keys) => {
+        const found = await this.db.read((em) => new AssignmentRepository(em).findVids(keys));
+        const vids = new Map(found.map((f) => [pairKey(f), f.vid]));
+        return keys.map((k) => vids.get(pairKey(k)) ?? null);
+      },
+      { cacheKeyFn: pairKey, maxBatchSize: 5_000 },
+    );
+    const vids = await loader.loadMany(pairs);
+    const found: Array<ActorPair & { vid: number }> = [];
+    vids.forEach((vid, i) => {
+      if (vid instanceof Error) throw vid;
+      if (vid !== null) found.push({ ...pairs[i]!, vid });
+    });
+    view.learn(pairs, found);
+  }
+
+  /** First assignments to store: every BUCKET decision, once per (experiment, actor). */
+  private newAssignments(snapshot: Snapshot, results: readonly ServiceDecision[][]): NewAssignment[] {
+    const rows = new Map<string, NewAssignment>();
+    for (const request of results) {
+      for (const service of request) {
+        for (const e of service.experiments) {
+          if (e.source !== "BUCKET") continue;
+          const key = pairKey({ experiment: e.experiment, actor: e.actor });
+          if (rows.has(key)) continue;
+          const group = snapshot.experiments.get(e.experiment)?.exclusionGroup ?? null;
+          rows.set(key, { experiment: e.experiment, actor: e.actor, variant: e.variant, vid: e.vid, group });
+        }
+      }
+    }
+    return [...rows.values()];
+  }
+
+  /** One exposure per (experiment, actor, variant) seen, remembered in a bounded cache; winners are not exposures. */
+  private recordExposures(results: readonly ServiceDecision[][], requests: readonly DecideRequest[], caller: Caller): void {
+    const at = new Date();
+    results.forEach((request, i) => {
+      for (const service of request) {
+        for (const e of service.experiments) {
+          if (e.source === "WINNER" || this.exposed.get(e.experiment, e.actor) === e.vid) continue;
+          this.exposed.set(e.experiment, e.actor, e.vid);
+          this.exposures.record({
+            experiment: e.experiment,
+            variant: e.variant,
+            vid: e.vid,
+            actor: e.actor,
+            requestId: requests[i]!.requestId ?? caller.requestId,
+            isOverride: e.source === "OVERRIDE",
+            at,
+          });
+        }
+      }
+    });
+  }
+}
