@@ -73,7 +73,9 @@ it("30 concurrent decides for one new actor store one row; all agree, exactly on
   expect(decided.filter((d) => d.source === "STICKY")).toHaveLength(29);
   expect(await storedAssignment(server, key, "racer")).toEqual({ experiment: key, actor: "racer", variant, vid, isOverride: false });
   if (ON_POSTGRES) expect(await rowCounts([key])).toEqual(new Map([[`${key}/racer`, 1]]));
-  // One exposure per (experiment, actor, variant) on each instance that served it.
+  // One exposure per (experiment, actor, variant) on each instance that served it. Each instance writes its
+  // exposures off the request path, so each is asked in turn (asking flushes that instance's buffer).
+  for (const s of servers) await exposureLog(s, key, "racer");
   expect((await exposureLog(server, key, "racer")).length).toBe(servers.length);
 });
 
