@@ -2,6 +2,7 @@
 
 import type { AddressInfo } from "node:net";
 import xxhash from "xxhash-wasm";
+import { SlotHasher } from "./engine/slot-hasher";
 import type { AppConfig } from "./config";
 import type { Logger } from "./logger";
 import { createDataSource } from "./persistence/data-source";
@@ -24,7 +25,8 @@ export interface App {
 }
 
 export async function createApp(config: AppConfig, logger: Logger): Promise<App> {
-  const { h32 } = await xxhash();
+  const xxh32 = await xxhash();
+  const { h32 } = xxh32;
   const dataSource = createDataSource(config.database);
   await dataSource.initialize();
   if (config.migrate) {
@@ -33,7 +35,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   }
   const db = new Database(dataSource);
   const exposures = new ExposureWriter(db, logger, { flushMs: config.exposureFlushMs });
-  const snapshots = new SnapshotStore(db, h32, logger);
+  const snapshots = new SnapshotStore(db, new SlotHasher(xxh32), logger);
   await snapshots.refresh();
   const changes = new ConfigChanges(db, snapshots, logger);
   const services = {

@@ -2,7 +2,7 @@
 
 import { decideService, NO_STICKY } from "../../src/engine/decide";
 import { compileSnapshot } from "../../src/engine/snapshot";
-import type { Hash32 } from "../../src/engine/types";
+import { SlotHasher, type XxHash32 } from "../../src/engine/slot-hasher";
 import type { BenchConfigState } from "./config-state";
 import { CONTEXT_MASK, type Contender } from "./sampler";
 import { type BenchContext, SERVICE } from "../workload";
@@ -10,16 +10,21 @@ import { type BenchContext, SERVICE } from "../workload";
 export type Snapshot = ReturnType<typeof compileSnapshot>;
 export type ServiceDecision = ReturnType<typeof decideService>;
 
-export function compile(state: BenchConfigState, h32: Hash32): Snapshot {
-  return compileSnapshot(state, h32);
+/** Made once per process, as the server does: snapshots share it. */
+export function hasherOf(xxh32: XxHash32): SlotHasher {
+  return new SlotHasher(xxh32);
+}
+
+export function compile(state: BenchConfigState, hasher: SlotHasher): Snapshot {
+  return compileSnapshot(state, hasher);
 }
 
 export function decide(snapshot: Snapshot, context: BenchContext): ServiceDecision {
   return decideService(snapshot, SERVICE, context, NO_STICKY, false);
 }
 
-export function tesseraContender(name: string, state: BenchConfigState, contexts: readonly BenchContext[], h32: Hash32): Contender {
-  const snapshot = compile(state, h32);
+export function tesseraContender(name: string, state: BenchConfigState, contexts: readonly BenchContext[], xxh32: XxHash32): Contender {
+  const snapshot = compile(state, hasherOf(xxh32));
   return {
     name,
     run(ops, offset) {

@@ -1,6 +1,5 @@
 // The decision, step by step as SPEC §5 lists it: one experiment (`judge`), then one service over its layers.
 
-import { SLOTS_PER_LAYER } from "./hashing";
 import { deepFreeze, mergeParams, mergeParamsInto } from "./params";
 import type { CompiledExperiment, CompiledLayer, CompiledVariant, MergeNode, ServicePlan, Snapshot, Verdict } from "./snapshot";
 import type { DecisionSource, JsonObject, JsonValue } from "./types";
@@ -216,7 +215,7 @@ function decideLayer(
   if (reasons === null && sole !== null && sole.rule !== null && sole.overrides === null && sole.state === "RUNNING") {
     if (lookups.sticky(sole.key, actor) == null && !sole.rule(context)) return null;
   }
-  const slot = snapshot.h32(layer.saltPrefix + actor) % SLOTS_PER_LAYER;
+  const slot = snapshot.hasher.slot(layer.saltPrefix, actor);
   const cellIndex = layer.slotCells[slot]!;
   if (cellIndex === 0) {
     reasons?.push(`${at} (salt "${layer.salt}"): actor "${actor}" falls in slot ${slot}, owned by no experiment: defaultParams apply.`);

@@ -4,7 +4,8 @@ import { countSlots } from "./allocation";
 import { SLOTS_PER_LAYER } from "./hashing";
 import { deepFreeze, mergeParams } from "./params";
 import { type CompiledRule, compileRule } from "./rules";
-import type { DecisionSource, Experiment, ExperimentState, Hash32, JsonObject, Layer } from "./types";
+import { type SaltPrefix, type SlotHasher, saltPrefix } from "./slot-hasher";
+import type { DecisionSource, Experiment, ExperimentState, JsonObject, Layer } from "./types";
 
 export interface OverrideRow {
   readonly experiment: string;
@@ -62,8 +63,8 @@ export interface CompiledLayer {
   readonly priority: number;
   readonly hashKey: string;
   readonly salt: string;
-  /** `salt + ":"`, so hashing an actor is one concatenation. */
-  readonly saltPrefix: string;
+  /** `salt + ":"`, encoded once: hashing an actor copies only the actor's bytes. */
+  readonly saltPrefix: SaltPrefix;
   readonly enabled: boolean;
   readonly defaultParams: JsonObject;
   readonly cells: readonly SlotCell[];
@@ -88,7 +89,7 @@ export interface ServicePlan {
 
 export interface Snapshot {
   readonly version: number;
-  readonly h32: Hash32;
+  readonly hasher: SlotHasher;
   readonly services: ReadonlyMap<string, ServicePlan>;
   readonly layers: ReadonlyMap<string, CompiledLayer>;
   /** RUNNING and CONCLUDED experiments: the only ones that take part in decisions. */
@@ -161,7 +162,7 @@ function compileLayer(layer: Layer, experiments: readonly Experiment[], compiled
     priority: layer.priority,
     hashKey: layer.hashKey,
     salt: layer.salt,
-    saltPrefix: `${layer.salt}:`,
+    saltPrefix: saltPrefix(layer.salt),
     enabled: layer.enabled,
     defaultParams: deepFreeze(layer.defaultParams),
     cells,
@@ -173,7 +174,7 @@ function compileLayer(layer: Layer, experiments: readonly Experiment[], compiled
 const byPriorityThenKey = (a: CompiledLayer, b: CompiledLayer) => a.priority - b.priority || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 /** Compiles the configuration; rules are compiled once here and evaluated as closures afterwards. */
-export function compileSnapshot(state: ConfigState, h32: Hash32): Snapshot {
+export function compileSnapshot(state: ConfigState, hasher: SlotHasher): Snapshot {
   const active = state.experiments.filter((e) => TAKES_PART.has(e.state));
   const groups = new Map<string, string[]>();
   for (const e of active) if (e.exclusionGroup !== null) groups.set(e.exclusionGroup, [...(groups.get(e.exclusionGroup) ?? []), e.key]);
@@ -200,5 +201,5 @@ export function compileSnapshot(state: ConfigState, h32: Hash32): Snapshot {
   for (const [service, list] of serviceLayers) {
     services.set(service, { layers: list.sort(byPriorityThenKey), mergeRoot: { params: null, next: new Map() }, mergeNodes: 0 });
   }
-  return { version: state.version, h32, services, layers, experiments };
+  return { version: state.version, hasher, services, layers, experiments };
 }

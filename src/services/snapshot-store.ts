@@ -1,7 +1,7 @@
 // SnapshotStore: holds the current compiled configuration and swaps it after each committed change.
 
 import { type Snapshot, compileSnapshot } from "../engine/snapshot";
-import type { Hash32 } from "../engine/types";
+import type { SlotHasher } from "../engine/slot-hasher";
 import type { Logger } from "../logger";
 import { ConfigStateRepository } from "../persistence/config-state.repository";
 import type { Database } from "../persistence/database";
@@ -14,7 +14,7 @@ export class SnapshotStore {
 
   constructor(
     private readonly db: Database,
-    private readonly h32: Hash32,
+    private readonly hasher: SlotHasher,
     private readonly logger: Logger,
   ) {}
 
@@ -46,7 +46,7 @@ export class SnapshotStore {
   private async load(): Promise<void> {
     const started = performance.now();
     const state = await this.db.consistentRead((em) => new ConfigStateRepository(em).load());
-    const snapshot = compileSnapshot(state, this.h32);
+    const snapshot = compileSnapshot(state, this.hasher);
     // A slower, older load must never replace a newer snapshot.
     if (this.current === null || snapshot.version >= this.current.version) this.current = snapshot;
     this.logger.debug({ version: snapshot.version, ms: Math.round(performance.now() - started) }, "configuration snapshot loaded");

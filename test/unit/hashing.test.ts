@@ -2,12 +2,16 @@
 
 import xxhash from "xxhash-wasm";
 import { SLOTS_PER_LAYER, slotOf } from "../../src/engine/hashing";
+import { SlotHasher, saltPrefix } from "../../src/engine/slot-hasher";
 import type { Hash32 } from "../../src/engine/types";
 import { cases } from "./cases";
 
 let h32: Hash32;
+let hasher: SlotHasher;
 beforeAll(async () => {
-  ({ h32 } = await xxhash());
+  const xxh32 = await xxhash();
+  h32 = xxh32.h32;
+  hasher = new SlotHasher(xxh32);
 });
 
 describe("golden vectors", () => {
@@ -27,6 +31,10 @@ describe("golden vectors", () => {
   it.each(cases.slot)("slotOf($salt, $actor) = $slot", ({ salt, actor, slot, hash }) => {
     expect(hash % SLOTS_PER_LAYER).toBe(slot);
     expect(slotOf(h32, salt, actor)).toBe(slot);
+  });
+
+  it.each(cases.slot)("SlotHasher($salt, $actor) = $slot", ({ salt, actor, slot }) => {
+    expect(hasher.slot(saltPrefix(salt), actor)).toBe(slot);
   });
 });
 
@@ -67,5 +75,37 @@ describe("slotOf", () => {
     // 5 standard deviations (σ = 50) either side of 5,000.
     expect(low).toBeGreaterThan(4750);
     expect(low).toBeLessThan(5250);
+  });
+});
+
+describe("SlotHasher (the engine's allocation-free path)", () => {
+  const actors = [
+    "", "a", "user:1", "0123456789abcdef", "0123456789abcdefg", "x".repeat(200), "y".repeat(511), "z".repeat(600),
+    "café", "用户42", "emoji-😀", "\u007f", "\u0080", "tab\there", `ascii-then-é${"q".repeat(20)}`,
+  ];
+  const salts = ["s", "checkout_v2", "sälz", "long_salt_".repeat(30)];
+
+  it.each(salts)("agrees with slotOf for every actor under salt %s", (salt) => {
+    const prefix = saltPrefix(salt);
+    for (const actor of actors) expect([actor, hasher.slot(prefix, actor)]).toEqual([actor, slotOf(h32, salt, actor)]);
+  });
+
+  it("agrees with slotOf when layers alternate (the buffer's salt is rewritten, not reused stale)", () => {
+    const prefixes = salts.map((salt) => ({ salt, prefix: saltPrefix(salt) }));
+    for (let i = 0; i < 400; i++) {
+      const { salt, prefix } = prefixes[(i * 7) % prefixes.length]!;
+      const actor = actors[i % actors.length]! + String(i);
+      expect(hasher.slot(prefix, actor)).toBe(slotOf(h32, salt, actor));
+    }
+  });
+
+  it("two hashers share nothing: interleaved calls stay exact", async () => {
+    const other = new SlotHasher(await xxhash());
+    const a = saltPrefix("first");
+    const b = saltPrefix("second");
+    for (let i = 0; i < 100; i++) {
+      expect(hasher.slot(a, `u${i}`)).toBe(slotOf(h32, "first", `u${i}`));
+      expect(other.slot(b, `u${i}`)).toBe(slotOf(h32, "second", `u${i}`));
+    }
   });
 });
