@@ -25,8 +25,7 @@ export interface App {
 }
 
 export async function createApp(config: AppConfig, logger: Logger): Promise<App> {
-  const xxh32 = await xxhash();
-  const { h32 } = xxh32;
+  const { h32 } = await xxhash();
   const dataSource = createDataSource(config.database);
   await dataSource.initialize();
   if (config.migrate) {
@@ -35,7 +34,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   }
   const db = new Database(dataSource);
   const exposures = new ExposureWriter(db, logger, { flushMs: config.exposureFlushMs });
-  const snapshots = new SnapshotStore(db, new SlotHasher(xxh32), logger);
+  const snapshots = new SnapshotStore(db, new SlotHasher(h32), logger);
   await snapshots.refresh();
   const changes = new ConfigChanges(db, snapshots, logger);
   const services = {

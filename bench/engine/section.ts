@@ -1,7 +1,6 @@
 // The engine rows: Tessera's decideService against the floor and GrowthBook, in process, alternating.
 
 import xxhash from "xxhash-wasm";
-import type { XxHash32 } from "../../src/engine/slot-hasher";
 import type { BenchOptions } from "../cli";
 import { log } from "../children";
 import { makeRow, measure, missing, type Row } from "../report";
@@ -46,15 +45,14 @@ function checkSplit(name: string, contexts: readonly BenchContext[], arm: (i: nu
 }
 
 /** Engine answers must agree with the floor on every context (same salt, same ranges): a cheap correctness check. */
-function checkTessera(tessera: TesseraModule, contexts: readonly BenchContext[], xxh32: XxHash32): string | null {
-  const { h32 } = xxh32;
-  const one = tessera.compile(layeredState(1), tessera.hasherOf(xxh32));
+function checkTessera(tessera: TesseraModule, contexts: readonly BenchContext[], h32: (s: string) => number): string | null {
+  const one = tessera.compile(layeredState(1), tessera.hasherOf(h32));
   for (let i = 0; i < contexts.length; i++) {
     const want = floorDecide(contexts[i], h32, "bench_l0");
     const got = tessera.decide(one, contexts[i]).vids[0] ?? 0;
     if (got !== want) return `engine 1 exp: context ${i} got vid ${got}, the floor says ${want}`;
   }
-  const ten = tessera.compile(layeredState(10), tessera.hasherOf(xxh32));
+  const ten = tessera.compile(layeredState(10), tessera.hasherOf(h32));
   for (let i = 0; i < 64; i++) {
     const d = tessera.decide(ten, contexts[i]);
     const want = ruleHolds(contexts[i]) ? 10 : 0;
@@ -64,8 +62,7 @@ function checkTessera(tessera: TesseraModule, contexts: readonly BenchContext[],
 }
 
 export async function engineRows(options: BenchOptions): Promise<Row[]> {
-  const xxh32 = await xxhash();
-  const { h32 } = xxh32;
+  const { h32 } = await xxhash();
   const contexts = makeContexts(CONTEXT_COUNT);
   const warmupMs = options.quick ? 150 : 500;
   const sampleMs = options.quick ? 100 : 300;
@@ -85,9 +82,9 @@ export async function engineRows(options: BenchOptions): Promise<Row[]> {
     tesseraFailure = `the Tessera engine could not be loaded: ${tessera.message.split("\n")[0]}`;
   } else {
     try {
-      tesseraFailure = checkTessera(tessera, contexts, xxh32);
+      tesseraFailure = checkTessera(tessera, contexts, h32);
       for (const n of [1, 10, 100]) {
-        contenders.push(tessera.tesseraContender(`engine ${n === 1 ? "1 exp" : `${n} layers`}`, layeredState(n), contexts, xxh32));
+        contenders.push(tessera.tesseraContender(`engine ${n === 1 ? "1 exp" : `${n} layers`}`, layeredState(n), contexts, h32));
       }
     } catch (error) {
       tesseraFailure = `the Tessera engine threw: ${error instanceof Error ? error.message : String(error)}`;

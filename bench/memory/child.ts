@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   const perLayer = Number(process.argv[3] ?? 10);
   // Everything but the snapshot exists before the first measurement: the WASM hash, the input state, the engine code.
   const { compile, hasherOf } = require("../engine/tessera") as typeof import("../engine/tessera");
-  const hasher = hasherOf(await xxhash());
+  const hasher = hasherOf((await xxhash()).h32);
   const state = largeState(layers, perLayer);
   settle();
   const before = used();

@@ -1,6 +1,6 @@
 // The decision, step by step as SPEC §5 lists it: one experiment (`judge`), then one service over its layers.
 
-import { deepFreeze, mergeParams, mergeParamsInto } from "./params";
+import { deepFreeze } from "./params";
 import type { CompiledExperiment, CompiledLayer, CompiledVariant, MergeNode, ServicePlan, Snapshot, Verdict } from "./snapshot";
 import type { DecisionSource, JsonObject, JsonValue } from "./types";
 
@@ -26,17 +26,26 @@ export interface ExperimentDecision {
   readonly source: DecisionSource;
   /** Who was decided (the layer's hash-key value): the caller stores assignments and exposures for it. */
   readonly actor: string;
-  /** The layer's parameters for this variant (its defaultParams merged with the variant's). */
-  readonly contribution: JsonObject;
+  /** The variant served, compiled: its parameters are the layer's contribution. */
+  readonly served: CompiledVariant;
 }
 
-export interface ServiceDecision {
-  readonly service: string;
-  readonly parameters: JsonObject;
-  readonly vids: number[];
-  readonly matchedLayers: string[];
-  readonly experiments: ExperimentDecision[];
-  readonly reasons: string[] | null;
+/** One service's answer. `vids` and `matchedLayers` are views of `experiments`, made only when read. */
+export class ServiceDecision {
+  constructor(
+    readonly service: string,
+    readonly parameters: JsonObject,
+    readonly experiments: readonly ExperimentDecision[],
+    readonly reasons: string[] | null,
+  ) {}
+
+  get vids(): number[] {
+    return this.experiments.map((e) => e.vid);
+  }
+
+  get matchedLayers(): string[] {
+    return this.experiments.map((e) => e.layer);
+  }
 }
 
 /**
@@ -138,10 +147,11 @@ export function actorOf(context: JsonObject, hashKey: string): string | undefine
   return undefined;
 }
 
-const NO_VIDS: number[] = [];
 const MAX_MERGE_NODES = 50_000;
 /** Plans up to this many layers reuse merged parameters by the path of vids taken. */
 const MAX_CACHED_DEPTH = 16;
+/** Scratch for the experiments of one (synchronous) decision: the answer gets an exact-size copy. */
+const found: (ExperimentDecision | null)[] = [];
 
 /**
  * The decision for one service: for each layer serving it (ascending priority, then
@@ -158,38 +168,45 @@ export function decideService(
   const reasons = explain ? [`config version ${snapshot.version}.`] : null;
   if (plan === undefined) {
     reasons?.push(`no layer serves "${service}".`);
-    return { service, parameters: {}, vids: NO_VIDS, matchedLayers: [], experiments: [], reasons };
+    return new ServiceDecision(service, {}, [], reasons);
   }
-  const experiments: ExperimentDecision[] = [];
   const layers = plan.layers;
+  const chosen = plan.chosen;
+  // Up to a few layers, paths of vids repeat and their merge is cached; past that nearly every actor takes a path of its own.
+  let node: MergeNode | null = layers.length <= MAX_CACHED_DEPTH ? plan.mergeRoot : null;
+  let count = 0;
+  for (let i = 0; i < layers.length; i++) {
+    const layer = layers[i]!;
+    const decided = decideLayer(snapshot, layer, context, lookups, reasons);
+    if (decided === null) chosen[i] = layer.defaults;
+    else {
+      found[count++] = decided;
+      chosen[i] = decided.served.aligned;
+    }
+    if (node !== null) node = mergeStep(plan, node, decided === null ? 0 : decided.vid);
+  }
   let parameters: JsonObject;
-  if (layers.length <= MAX_CACHED_DEPTH) {
-    let node = plan.mergeRoot;
-    for (let i = 0; i < layers.length; i++) {
-      const decided = decideLayer(snapshot, layers[i]!, context, lookups, reasons);
-      if (decided !== null) experiments.push(decided);
-      node = mergeStep(plan, node, decided, i);
-    }
-    parameters = node.params ?? {};
-  } else {
-    // Past a few layers nearly every actor takes a path of its own: merge once, in linear time.
-    parameters = {};
-    for (let i = 0; i < layers.length; i++) {
-      const decided = decideLayer(snapshot, layers[i]!, context, lookups, reasons);
-      if (decided !== null) experiments.push(decided);
-      mergeParamsInto(parameters, decided === null ? layers[i]!.defaultParams : decided.contribution);
-    }
+  if (node === null) parameters = plan.merge.merge(chosen);
+  else {
+    node.params ??= deepFreeze(plan.merge.merge(chosen));
+    parameters = node.params;
   }
-  let vids = NO_VIDS;
-  const matchedLayers: string[] = [];
-  if (experiments.length > 0) {
-    vids = [];
-    for (const e of experiments) {
-      vids.push(e.vid);
-      matchedLayers.push(e.layer);
-    }
+  const experiments = found.slice(0, count) as ExperimentDecision[];
+  for (let k = 0; k < count; k++) found[k] = null;
+  return new ServiceDecision(service, parameters, experiments, reasons);
+}
+
+/** The cell of the run holding `slot`: a binary search over the layer's runs. */
+function cellAt(layer: CompiledLayer, slot: number): number {
+  const ends = layer.segmentEnds;
+  let lo = 0;
+  let hi = ends.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ends[mid]! <= slot) lo = mid + 1;
+    else hi = mid;
   }
-  return { service, parameters, vids, matchedLayers, experiments, reasons };
+  return layer.segmentCells[lo]!;
 }
 
 function decideLayer(
@@ -216,7 +233,7 @@ function decideLayer(
     if (lookups.sticky(sole.key, actor) == null && !sole.rule(context)) return null;
   }
   const slot = snapshot.hasher.slot(layer.saltPrefix, actor);
-  const cellIndex = layer.slotCells[slot]!;
+  const cellIndex = cellAt(layer, slot);
   if (cellIndex === 0) {
     reasons?.push(`${at} (salt "${layer.salt}"): actor "${actor}" falls in slot ${slot}, owned by no experiment: defaultParams apply.`);
     return null;
@@ -238,25 +255,20 @@ function decideLayer(
     slot,
     source,
     actor,
-    contribution: variant.contribution,
+    served: variant,
   };
 }
 
-/**
- * One step down the merge cache: parameters are merged once per distinct path of
- * per-layer vids and reused; the cache is dropped when it grows past its bound.
- */
-function mergeStep(plan: ServicePlan, node: MergeNode, decided: ExperimentDecision | null, depth: number): MergeNode {
-  const vid = decided === null ? 0 : decided.vid;
-  let next = node.next.get(vid);
+/** One step down the merge cache, dropped whole when it grows past its bound. */
+function mergeStep(plan: ServicePlan, node: MergeNode, vid: number): MergeNode {
+  let next = node.next?.get(vid);
   if (next === undefined) {
     if (plan.mergeNodes >= MAX_MERGE_NODES) {
-      plan.mergeRoot = { params: null, next: new Map() };
+      plan.mergeRoot = { params: null, next: null };
       plan.mergeNodes = 0;
     }
-    const contribution = decided === null ? plan.layers[depth]!.defaultParams : decided.contribution;
-    next = { params: node.params === null ? contribution : deepFreeze(mergeParams(node.params, contribution)), next: new Map() };
-    node.next.set(vid, next);
+    next = { params: null, next: null };
+    (node.next ??= new Map()).set(vid, next);
     plan.mergeNodes++;
   }
   return next;

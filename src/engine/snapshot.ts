@@ -2,6 +2,7 @@
 
 import { countSlots } from "./allocation";
 import { SLOTS_PER_LAYER } from "./hashing";
+import { type AlignedParams, alignParams, layerKeys, ServiceMerge } from "./merge-plan";
 import { deepFreeze, mergeParams } from "./params";
 import { type CompiledRule, compileRule } from "./rules";
 import { type SaltPrefix, type SlotHasher, saltPrefix } from "./slot-hasher";
@@ -33,6 +34,8 @@ export interface CompiledVariant {
   readonly params: JsonObject;
   /** Its layer's defaultParams deep-merged with its params: the layer's contribution. */
   readonly contribution: JsonObject;
+  /** The contribution aligned on its layer's parameter keys, ready for the service merge. */
+  readonly aligned: AlignedParams;
   readonly verdicts: Readonly<Record<DecisionSource, Verdict>>;
 }
 
@@ -67,22 +70,33 @@ export interface CompiledLayer {
   readonly saltPrefix: SaltPrefix;
   readonly enabled: boolean;
   readonly defaultParams: JsonObject;
+  /** The top-level keys its contributions write, and its defaultParams aligned on them. */
+  readonly paramKeys: readonly string[];
+  readonly defaults: AlignedParams;
   readonly cells: readonly SlotCell[];
   /** The one experiment owning every slot (an implicit layer's), else null: it is known before hashing. */
   readonly soleOwner: CompiledExperiment | null;
-  /** slot → 1 + index into `cells`; 0 = no experiment owns the slot. */
-  readonly slotCells: Uint16Array | Uint32Array;
+  /**
+   * The layer as runs of slots: run r covers [segmentEnds[r-1], segmentEnds[r]) and holds
+   * 1 + an index into `cells` (0 = no experiment owns it). A few runs stay in cache where a
+   * 10,000-entry table per layer would not, once a service spans many layers.
+   */
+  readonly segmentEnds: Uint16Array;
+  readonly segmentCells: Uint16Array | Uint32Array;
 }
 
-/** A node of the merge cache: the merged parameters for one path of per-layer vids (0 = layer defaults). */
+/** A node of the merge cache: one path of per-layer vids (0 = layer defaults); a full path holds its merged parameters. */
 export interface MergeNode {
   params: JsonObject | null;
-  readonly next: Map<number, MergeNode>;
+  next: Map<number, MergeNode> | null;
 }
 
-/** A service's layers in merge order (ascending priority, then key) and its merge cache. */
+/** A service's layers in merge order (ascending priority, then key), its compiled merge and its merge cache. */
 export interface ServicePlan {
   readonly layers: readonly CompiledLayer[];
+  readonly merge: ServiceMerge;
+  /** Scratch: each layer's contribution during one (synchronous) decision. */
+  readonly chosen: AlignedParams[];
   mergeRoot: MergeNode;
   mergeNodes: number;
 }
@@ -98,13 +112,15 @@ export interface Snapshot {
 
 const TAKES_PART: ReadonlySet<ExperimentState> = new Set(["RUNNING", "CONCLUDED"]);
 
-function compileVariant(v: { key: string; vid: number; params: JsonObject }, defaults: JsonObject): CompiledVariant {
+function compileVariant(v: { key: string; vid: number; params: JsonObject }, defaults: JsonObject, keys: readonly string[]): CompiledVariant {
   const verdicts = {} as Record<DecisionSource, Verdict>;
+  const contribution = deepFreeze(mergeParams(defaults, v.params));
   const variant: CompiledVariant = {
     key: v.key,
     vid: v.vid,
     params: deepFreeze(v.params),
-    contribution: deepFreeze(mergeParams(defaults, v.params)),
+    contribution,
+    aligned: alignParams(contribution, keys),
     verdicts,
   };
   for (const source of ["OVERRIDE", "STICKY", "BUCKET", "WINNER"] as const) verdicts[source] = Object.freeze({ variant, source });
@@ -117,8 +133,9 @@ export function compileExperiment(
   layer: Pick<Layer, "defaultParams">,
   groupPeers: readonly string[] = [],
   overrides: readonly OverrideRow[] = [],
+  keys: readonly string[] = layerKeys([layer.defaultParams, ...exp.variants.map((v) => v.params)]),
 ): CompiledExperiment {
-  const variants = exp.variants.map((v) => compileVariant(v, layer.defaultParams));
+  const variants = exp.variants.map((v) => compileVariant(v, layer.defaultParams, keys));
   const byKey = new Map(variants.map((v) => [v.key, v]));
   const forced = new Map<string, CompiledVariant>();
   for (const o of overrides) {
@@ -140,10 +157,27 @@ export function compileExperiment(
   };
 }
 
-function compileLayer(layer: Layer, experiments: readonly Experiment[], compiled: ReadonlyMap<string, CompiledExperiment>): CompiledLayer {
+/** The slot table as runs of equal cells: ends ascending (the last is 10,000), a cell per run. */
+function toSegments(slotCells: Uint32Array, cellCount: number): Pick<CompiledLayer, "segmentEnds" | "segmentCells"> {
+  const ends: number[] = [];
+  const cells: number[] = [];
+  for (let slot = 1; slot <= SLOTS_PER_LAYER; slot++) {
+    if (slot === SLOTS_PER_LAYER || slotCells[slot] !== slotCells[slot - 1]) {
+      ends.push(slot);
+      cells.push(slotCells[slot - 1]!);
+    }
+  }
+  return { segmentEnds: Uint16Array.from(ends), segmentCells: cellCount < 0xffff ? Uint16Array.from(cells) : Uint32Array.from(cells) };
+}
+
+function compileLayer(
+  layer: Layer,
+  keys: readonly string[],
+  experiments: readonly Experiment[],
+  compiled: ReadonlyMap<string, CompiledExperiment>,
+): CompiledLayer {
   const cells: SlotCell[] = [];
-  const cellCount = experiments.reduce((n, e) => n + e.variants.length + 1, 0);
-  const slotCells = cellCount < 0xffff ? new Uint16Array(SLOTS_PER_LAYER) : new Uint32Array(SLOTS_PER_LAYER);
+  const slotCells = new Uint32Array(SLOTS_PER_LAYER);
   let soleOwner: CompiledExperiment | null = null;
   for (const exp of experiments) {
     const experiment = compiled.get(exp.key)!;
@@ -157,6 +191,7 @@ function compileLayer(layer: Layer, experiments: readonly Experiment[], compiled
       for (const r of exp.ranges) if (r.vid === variant.vid) slotCells.fill(cell, r.start, r.end);
     }
   }
+  const defaultParams = deepFreeze(layer.defaultParams);
   return {
     key: layer.key,
     priority: layer.priority,
@@ -164,10 +199,12 @@ function compileLayer(layer: Layer, experiments: readonly Experiment[], compiled
     salt: layer.salt,
     saltPrefix: saltPrefix(layer.salt),
     enabled: layer.enabled,
-    defaultParams: deepFreeze(layer.defaultParams),
+    defaultParams,
+    paramKeys: keys,
+    defaults: alignParams(defaultParams, keys),
     cells,
     soleOwner,
-    slotCells,
+    ...toSegments(slotCells, cells.length),
   };
 }
 
@@ -181,25 +218,38 @@ export function compileSnapshot(state: ConfigState, hasher: SlotHasher): Snapsho
   const overridesOf = new Map<string, OverrideRow[]>();
   for (const o of state.overrides) overridesOf.set(o.experiment, [...(overridesOf.get(o.experiment) ?? []), o]);
   const layerRows = new Map(state.layers.map((l) => [l.key, l]));
+  const experimentsOf = new Map<string, Experiment[]>(state.layers.map((l) => [l.key, []]));
+  for (const e of active) experimentsOf.get(e.layer)?.push(e);
+  // A layer's parameter keys: those of its defaults, then those its variants add.
+  const keysOf = new Map(state.layers.map((l) => [l.key, layerKeys([l.defaultParams, ...experimentsOf.get(l.key)!.flatMap((e) => e.variants.map((v) => v.params))])]));
 
   const experiments = new Map<string, CompiledExperiment>();
   for (const e of active) {
     const layer = layerRows.get(e.layer);
     if (!layer) continue;
     const peers = e.exclusionGroup === null ? [] : groups.get(e.exclusionGroup)!.filter((k) => k !== e.key);
-    experiments.set(e.key, compileExperiment(e, layer, peers, overridesOf.get(e.key)));
+    experiments.set(e.key, compileExperiment(e, layer, peers, overridesOf.get(e.key), keysOf.get(layer.key)));
   }
   const layers = new Map<string, CompiledLayer>();
-  for (const layer of state.layers) {
-    layers.set(layer.key, compileLayer(layer, active.filter((e) => e.layer === layer.key), experiments));
-  }
+  for (const layer of state.layers) layers.set(layer.key, compileLayer(layer, keysOf.get(layer.key)!, experimentsOf.get(layer.key)!, experiments));
   const services = new Map<string, ServicePlan>();
   const serviceLayers = new Map<string, CompiledLayer[]>();
   for (const layer of state.layers) {
-    for (const service of layer.services) serviceLayers.set(service, [...(serviceLayers.get(service) ?? []), layers.get(layer.key)!]);
+    for (const service of layer.services) {
+      const list = serviceLayers.get(service);
+      if (list === undefined) serviceLayers.set(service, [layers.get(layer.key)!]);
+      else list.push(layers.get(layer.key)!);
+    }
   }
   for (const [service, list] of serviceLayers) {
-    services.set(service, { layers: list.sort(byPriorityThenKey), mergeRoot: { params: null, next: new Map() }, mergeNodes: 0 });
+    list.sort(byPriorityThenKey);
+    services.set(service, {
+      layers: list,
+      merge: new ServiceMerge(list.map((l) => l.paramKeys)),
+      chosen: list.map((l) => l.defaults),
+      mergeRoot: { params: null, next: null },
+      mergeNodes: 0,
+    });
   }
   return { version: state.version, hasher, services, layers, experiments };
 }

@@ -3,15 +3,17 @@
 import xxhash from "xxhash-wasm";
 import { SLOTS_PER_LAYER, slotOf } from "../../src/engine/hashing";
 import { SlotHasher, saltPrefix } from "../../src/engine/slot-hasher";
+import { xxh32 } from "../../src/engine/xxh32";
+import { prng } from "../helpers/prng";
 import type { Hash32 } from "../../src/engine/types";
 import { cases } from "./cases";
 
 let h32: Hash32;
+let h32Raw: (bytes: Uint8Array) => number;
 let hasher: SlotHasher;
 beforeAll(async () => {
-  const xxh32 = await xxhash();
-  h32 = xxh32.h32;
-  hasher = new SlotHasher(xxh32);
+  ({ h32, h32Raw } = await xxhash());
+  hasher = new SlotHasher(h32);
 });
 
 describe("golden vectors", () => {
@@ -99,13 +101,24 @@ describe("SlotHasher (the engine's allocation-free path)", () => {
     }
   });
 
-  it("two hashers share nothing: interleaved calls stay exact", async () => {
-    const other = new SlotHasher(await xxhash());
-    const a = saltPrefix("first");
-    const b = saltPrefix("second");
-    for (let i = 0; i < 100; i++) {
-      expect(hasher.slot(a, `u${i}`)).toBe(slotOf(h32, "first", `u${i}`));
-      expect(other.slot(b, `u${i}`)).toBe(slotOf(h32, "second", `u${i}`));
+  it("a long actor after a short one, and a short after a long one, under one salt", () => {
+    const prefix = saltPrefix("reuse");
+    for (const actor of ["a".repeat(90), "b", "c".repeat(40), "", "d".repeat(17)]) {
+      expect(hasher.slot(prefix, actor)).toBe(slotOf(h32, "reuse", actor));
+    }
+  });
+});
+
+describe("xxh32 (plain JavaScript) against xxhash-wasm", () => {
+  it("agrees on every length from 0 to 200 bytes (stripes, 4-byte tails, single bytes), with all byte values", () => {
+    const random = prng(20261121);
+    for (let length = 0; length <= 200; length++) {
+      for (let trial = 0; trial < 5; trial++) {
+        const bytes = new Uint8Array(length + 7);
+        for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(random() * 256);
+        // Only the first `length` bytes count; what follows in the buffer must not.
+        expect([length, xxh32(bytes, length)]).toEqual([length, h32Raw(bytes.subarray(0, length))]);
+      }
     }
   });
 });
