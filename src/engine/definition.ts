@@ -47,6 +47,21 @@ export function validateGroup(field: string, group: string | null | undefined): 
 
 export function validateParams(field: string, params: unknown): void {
   if (!isJsonObject(params)) throw badInput(field, "params must be a JSON object");
+  rejectProtoKeys(field, params);
+}
+
+/**
+ * `__proto__` is a legal JSON key, but assigning it to a JavaScript object sets the object's
+ * prototype instead: a merged answer would lose it silently. Refused at any depth.
+ */
+function rejectProtoKeys(field: string, value: JsonValue): void {
+  if (Array.isArray(value)) value.forEach((item, i) => rejectProtoKeys(`${field}[${i}]`, item));
+  else if (isJsonObject(value)) {
+    for (const key of Object.keys(value)) {
+      if (key === "__proto__") throw badInput(`${field}.__proto__`, "\"__proto__\" cannot be a parameter key");
+      rejectProtoKeys(`${field}.${key}`, value[key]!);
+    }
+  }
 }
 
 export function validateVariants(field: string, variants: readonly VariantDefinition[]): void {

@@ -101,6 +101,12 @@ const CASES: Case[] = [
     "BAD_USER_INPUT",
     "input.variants[1].params",
   ),
+  createCase(
+    "params with a __proto__ key",
+    { key: "bad-params-proto", variants: [{ key: "a", weight: 1, params: JSON.parse('{"__proto__":{"admin":true}}') }] },
+    "BAD_USER_INPUT",
+    "input.variants[0].params.__proto__",
+  ),
   createCase("params a JSON string", { key: "bad-params-string", variants: [{ key: "a", weight: 1, params: "x" }] }, "BAD_USER_INPUT", "input.variants[0].params"),
   createCase("params a JSON number", { key: "bad-params-number", variants: [{ key: "a", weight: 1, params: 7 }] }, "BAD_USER_INPUT", "input.variants[0].params"),
   // GraphQL-level errors: coercion and validation.

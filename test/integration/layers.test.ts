@@ -53,6 +53,7 @@ describe("createLayer", () => {
     ["an empty salt", { salt: "" }, "input.salt"],
     ["defaultParams that are an array", { defaultParams: [1] }, "input.defaultParams"],
     ["defaultParams that are a string", { defaultParams: "x" }, "input.defaultParams"],
+    ["a __proto__ key deep in defaultParams", { defaultParams: JSON.parse('{"ui":{"list":[{"__proto__":{"x":1}}]}}') }, "input.defaultParams.ui.list[0].__proto__"],
     ["a description over 2,000 characters", { description: "d".repeat(2001) }, "input.description"],
   ];
   it.each(bad)("refuses %s with BAD_USER_INPUT naming the field, writing nothing", async (_what, fields, field) => {

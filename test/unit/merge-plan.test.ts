@@ -58,7 +58,7 @@ it("never writes into the shared, frozen contributions, and returns an object of
 });
 
 it("orders keys as they first appear across the layers in merge order", () => {
-  const layers = [{ b: 1, a: 1 }, { c: 2, b: 2 }, { a: 3, d: 3 }].map((c) => deepFreeze(c as JsonObject));
+  const layers = [{ b: 1, a: 1 }, { c: 2, b: 2 }, { a: 3, d: 3 }].map((c) => deepFreeze(c as unknown as JsonObject));
   const keys = layers.map((l) => layerKeys([l]));
   const got = new ServiceMerge(keys).merge(layers.map((l, i) => alignParams(l, keys[i]!)));
   expect(Object.keys(got)).toEqual(["b", "a", "c", "d"]);
