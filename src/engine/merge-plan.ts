@@ -1,124 +1,214 @@
-// The parameter merge of SPEC §5 compiled per service, so a decision over many layers merges in time
-// linear in the keys written, without walking object keys or growing a dictionary key by key.
+// The parameter merge of SPEC §5 compiled per service: objects deep-merge, anything else is replaced by
+// the later layer's value. Over many layers the plain recursive merge spends its time on property
+// lookups and stores with ever-changing keys into ever-growing objects; here all of that is done once.
 //
-// At compile time every layer's possible contributions (its defaultParams, and each variant's params
-// merged onto them) are aligned on the layer's top-level keys, and every layer key is mapped to a place
-// in the service's key list. A decision then fills one slot per top-level key, deep-merging only where
-// two layers write an object under the same key, and builds the answer once at the end.
+// At compile time every layer's possible contributions (its defaultParams, each variant's params merged
+// onto them) are aligned on the layer's Shape (the keys it can write, at every depth), and each layer's
+// shape is mapped onto the service's. A decision then writes values into arrays, one slot per key and
+// depth, merges objects only where two layers write one under the same key, and builds each object of
+// the answer once at the end; an object written by one layer alone is reused as it is (frozen, shared).
 //
-// Key order of the answer: the service's key list, i.e. the order in which keys first appear going
-// through its layers in merge order (within a layer: its defaultParams' keys, then its variants').
+// Key order of the answer: the order in which keys first appear going through the service's layers in
+// merge order (within a layer: its defaultParams' keys, then its variants').
 
 import { isJsonObject } from "./definition";
 import type { JsonObject, JsonValue } from "./types";
 
-/** A JSON object prepared for merging: its keys and values as arrays, nested objects prepared too. */
-export interface PreparedObject {
-  readonly keys: readonly string[];
-  readonly values: readonly JsonValue[];
-  /** For each value that is an object (not an array), the same prepared; else null. */
-  readonly nested: readonly (PreparedObject | null)[];
+/** The keys an object position can hold, and the shape of the objects under them. */
+export interface Shape {
+  readonly keys: string[];
+  readonly index: Map<string, number>;
+  readonly children: (Shape | null)[];
 }
 
-/** One possible contribution of a layer, aligned on the layer's keys (undefined: the key is not written). */
+/** One possible contribution of a layer, aligned on the layer's shape (undefined: the key is not written). */
 export interface AlignedParams {
   readonly values: readonly (JsonValue | undefined)[];
-  readonly nested: readonly (PreparedObject | null)[];
+  /** For each value that is an object (not an array): the same, aligned on the child shape; else null. */
+  readonly nested: readonly (AlignedParams | null)[];
 }
 
-export function prepareObject(object: JsonObject): PreparedObject {
-  const keys = Object.keys(object);
-  const values = keys.map((k) => object[k]!);
-  return { keys, values, nested: values.map((v) => (isJsonObject(v) ? prepareObject(v) : null)) };
+export function emptyShape(): Shape {
+  return { keys: [], index: new Map(), children: [] };
 }
 
-/** The top-level keys of a layer's contributions, in first-appearance order. */
-export function layerKeys(contributions: readonly JsonObject[]): string[] {
-  const keys = new Set<string>();
-  for (const c of contributions) for (const k of Object.keys(c)) keys.add(k);
-  return [...keys];
+/** The index of `key` in a shape, added at the end if new. */
+function keyIndex(shape: Shape, key: string): number {
+  let at = shape.index.get(key);
+  if (at === undefined) {
+    at = shape.keys.length;
+    shape.index.set(key, at);
+    shape.keys.push(key);
+    shape.children.push(null);
+  }
+  return at;
 }
 
-export function alignParams(params: JsonObject, keys: readonly string[]): AlignedParams {
-  const values = keys.map((k) => (Object.hasOwn(params, k) ? params[k] : undefined));
-  return { values, nested: values.map((v) => (isJsonObject(v) ? prepareObject(v) : null)) };
+/** Adds an object's keys, at every depth, to a shape. */
+export function extendShape(shape: Shape, object: JsonObject): Shape {
+  for (const key of Object.keys(object)) {
+    const at = keyIndex(shape, key);
+    const value = object[key]!;
+    if (isJsonObject(value)) extendShape((shape.children[at] ??= emptyShape()), value);
+  }
+  return shape;
+}
+
+/** A shape made of the keys of several objects, in order. */
+export function shapeOf(objects: readonly JsonObject[]): Shape {
+  const shape = emptyShape();
+  for (const o of objects) extendShape(shape, o);
+  return shape;
+}
+
+export function alignParams(params: JsonObject, shape: Shape): AlignedParams {
+  const values = shape.keys.map((k) => (Object.hasOwn(params, k) ? params[k] : undefined));
+  return { values, nested: values.map((v, i) => (isJsonObject(v) ? alignParams(v, shape.children[i]!) : null)) };
+}
+
+/** Where a layer's shape lands in the service's: layer key j → service key `at[j]`, and so on down. */
+interface Places {
+  readonly at: Int32Array;
+  readonly children: readonly (Places | null)[];
+}
+
+function placesOf(layer: Shape, service: Shape): Places {
+  return {
+    at: Int32Array.from(layer.keys, (k) => service.index.get(k)!),
+    children: layer.children.map((child, j) => (child === null ? null : placesOf(child, service.children[service.index.get(layer.keys[j]!)!]!))),
+  };
+}
+
+const PLAIN = 0;
+const MERGED = 1;
+/** One object so far, kept as written: expanded into the child position only if a second one arrives. */
+const SINGLE = 2;
+/** Objects with this many keys or more are built by a compiled literal rather than key by key. */
+const LITERAL_FROM = 8;
+
+/** One object position of the service's answer, with its merge state during one (synchronous) decision. */
+class Position {
+  private readonly keys: readonly string[];
+  private readonly children: readonly (Position | null)[];
+  private readonly slots: (JsonValue | undefined)[];
+  private readonly modes: Uint8Array;
+  private readonly pending: (AlignedParams | null)[];
+  private readonly pendingPlaces: (Places | null)[];
+  /** `values → object` as one object literal, when the position is wide. */
+  private readonly literal: ((values: readonly (JsonValue | undefined)[]) => JsonObject) | null;
+  private readonly built: (JsonValue | undefined)[];
+
+  constructor(shape: Shape) {
+    this.keys = shape.keys;
+    this.children = shape.children.map((c) => (c === null ? null : new Position(c)));
+    const n = shape.keys.length;
+    this.slots = new Array<JsonValue | undefined>(n).fill(undefined);
+    this.modes = new Uint8Array(n);
+    this.pending = new Array<AlignedParams | null>(n).fill(null);
+    this.pendingPlaces = new Array<Places | null>(n).fill(null);
+    this.built = new Array<JsonValue | undefined>(n).fill(undefined);
+    this.literal = n >= LITERAL_FROM ? compileLiteral(shape.keys) : null;
+  }
+
+  apply(params: AlignedParams, places: Places): void {
+    const { values, nested } = params;
+    for (let j = 0; j < values.length; j++) {
+      const value = values[j];
+      if (value === undefined) continue;
+      const u = places.at[j]!;
+      const inner = nested[j]!;
+      const mode = this.modes[u]!;
+      if (inner === null) {
+        if (mode === MERGED) this.children[u]!.clear();
+        this.pending[u] = null;
+        this.slots[u] = value;
+        this.modes[u] = PLAIN;
+      } else if (mode === PLAIN) {
+        this.slots[u] = value;
+        this.pending[u] = inner;
+        this.pendingPlaces[u] = places.children[j]!;
+        this.modes[u] = SINGLE;
+      } else {
+        const child = this.children[u]!;
+        if (mode === SINGLE) {
+          child.apply(this.pending[u]!, this.pendingPlaces[u]!);
+          this.pending[u] = null;
+          this.slots[u] = undefined;
+          this.modes[u] = MERGED;
+        }
+        child.apply(inner, places.children[j]!);
+      }
+    }
+  }
+
+  /** The object this position holds, its state cleared for the next decision. */
+  build(): JsonObject {
+    const keys = this.keys;
+    const built = this.built;
+    let complete = true;
+    for (let u = 0; u < keys.length; u++) {
+      const value = this.modes[u] === MERGED ? this.children[u]!.build() : this.slots[u];
+      built[u] = value;
+      if (value === undefined) complete = false;
+      this.slots[u] = undefined;
+      this.pending[u] = null;
+      this.modes[u] = PLAIN;
+    }
+    let out: JsonObject;
+    if (complete && this.literal !== null) out = this.literal(built);
+    else {
+      out = {};
+      for (let u = 0; u < keys.length; u++) if (built[u] !== undefined) out[keys[u]!] = built[u]!;
+    }
+    built.fill(undefined);
+    return out;
+  }
+
+  private clear(): void {
+    for (let u = 0; u < this.keys.length; u++) {
+      if (this.modes[u] === MERGED) this.children[u]!.clear();
+      this.slots[u] = undefined;
+      this.pending[u] = null;
+      this.modes[u] = PLAIN;
+    }
+  }
 }
 
 /**
- * Merges a prepared object into `target` in place. Frozen objects found in `target` are
- * shared compiled parameters: they are copied before anything is written into them.
+ * `(v) => ({ "k0": v[0], "k1": v[1], … })`: V8 creates such an object from a template in one step,
+ * where storing a hundred computed keys one by one costs tens of nanoseconds each. The keys are
+ * configuration data, written only as JSON string literals; `__proto__` (refused as a parameter key)
+ * would set the prototype in a literal, so a shape holding it is never compiled.
  */
-function mergePrepared(target: JsonObject, over: PreparedObject): void {
-  const { keys, values, nested } = over;
-  for (let j = 0; j < keys.length; j++) {
-    const key = keys[j]!;
-    const inner = nested[j]!;
-    const prior = inner === null ? undefined : target[key];
-    if (inner !== null && isJsonObject(prior)) {
-      const own = Object.isFrozen(prior) ? { ...prior } : prior;
-      target[key] = own;
-      mergePrepared(own, inner);
-    } else target[key] = values[j]!;
+function compileLiteral(keys: readonly string[]): ((values: readonly (JsonValue | undefined)[]) => JsonObject) | null {
+  if (keys.includes("__proto__")) return null;
+  const body = keys.map((k, u) => `${JSON.stringify(k)}: v[${u}]`).join(",\n");
+  return new Function("v", `"use strict";\nreturn {\n${body}\n};`) as (values: readonly (JsonValue | undefined)[]) => JsonObject;
+}
+
+/** A service's merge, compiled from its layers' shapes in merge order. */
+export class ServiceMerge {
+  private readonly root: Position;
+  private readonly places: readonly Places[];
+
+  constructor(layerShapes: readonly Shape[]) {
+    const service = emptyShape();
+    for (const shape of layerShapes) mergeShapeInto(service, shape);
+    this.root = new Position(service);
+    this.places = layerShapes.map((shape) => placesOf(shape, service));
+  }
+
+  /** `chosen[i]` is layer i's contribution for this decision (aligned on layer i's shape). */
+  merge(chosen: readonly AlignedParams[]): JsonObject {
+    for (let i = 0; i < chosen.length; i++) this.root.apply(chosen[i]!, this.places[i]!);
+    return this.root.build();
   }
 }
 
-/** A service's merge, compiled: where each layer's keys land in the answer, and scratch space to merge in. */
-export class ServiceMerge {
-  /** The answer's top-level keys, in order. */
-  private readonly keys: readonly string[];
-  /** Per layer (in merge order): layer key j → index into `keys`. */
-  private readonly places: readonly Int32Array[];
-  /** Per answer key, during one merge: its value so far, and whether that value is an object of this merge's own. */
-  private readonly slots: (JsonValue | undefined)[];
-  private readonly owned: Uint8Array;
-
-  constructor(layerKeyLists: readonly (readonly string[])[]) {
-    const index = new Map<string, number>();
-    for (const list of layerKeyLists) for (const k of list) if (!index.has(k)) index.set(k, index.size);
-    this.keys = [...index.keys()];
-    this.places = layerKeyLists.map((list) => Int32Array.from(list, (k) => index.get(k)!));
-    this.slots = new Array<JsonValue | undefined>(this.keys.length).fill(undefined);
-    this.owned = new Uint8Array(this.keys.length);
-  }
-
-  /**
-   * `chosen[i]` is layer i's contribution for this decision. Objects deep-merge, anything else is
-   * replaced by the later layer's value. Synchronous, so the scratch space is never shared.
-   */
-  merge(chosen: readonly AlignedParams[]): JsonObject {
-    const slots = this.slots;
-    const owned = this.owned;
-    for (let i = 0; i < chosen.length; i++) {
-      const { values, nested } = chosen[i]!;
-      const places = this.places[i]!;
-      for (let j = 0; j < values.length; j++) {
-        const value = values[j];
-        if (value === undefined) continue;
-        const at = places[j]!;
-        const prior = slots[at];
-        const inner = nested[j]!;
-        if (inner === null || !isJsonObject(prior)) {
-          slots[at] = value;
-          owned[at] = 0;
-        } else if (owned[at] === 1) {
-          mergePrepared(prior, inner);
-        } else {
-          // The first overlap copies the shared, frozen value; later overlaps write into the copy.
-          const own = { ...prior };
-          mergePrepared(own, inner);
-          slots[at] = own;
-          owned[at] = 1;
-        }
-      }
-    }
-    const out: JsonObject = {};
-    const keys = this.keys;
-    for (let u = 0; u < keys.length; u++) {
-      const value = slots[u];
-      if (value === undefined) continue;
-      out[keys[u]!] = value;
-      slots[u] = undefined;
-    }
-    return out;
-  }
+function mergeShapeInto(target: Shape, shape: Shape): void {
+  shape.keys.forEach((key, j) => {
+    const at = keyIndex(target, key);
+    const child = shape.children[j]!;
+    if (child !== null) mergeShapeInto((target.children[at] ??= emptyShape()), child);
+  });
 }

@@ -2,7 +2,7 @@
 
 import { countSlots } from "./allocation";
 import { SLOTS_PER_LAYER } from "./hashing";
-import { type AlignedParams, alignParams, layerKeys, ServiceMerge } from "./merge-plan";
+import { type AlignedParams, alignParams, ServiceMerge, type Shape, shapeOf } from "./merge-plan";
 import { deepFreeze, mergeParams } from "./params";
 import { type CompiledRule, compileRule } from "./rules";
 import { type SaltPrefix, type SlotHasher, saltPrefix } from "./slot-hasher";
@@ -34,7 +34,7 @@ export interface CompiledVariant {
   readonly params: JsonObject;
   /** Its layer's defaultParams deep-merged with its params: the layer's contribution. */
   readonly contribution: JsonObject;
-  /** The contribution aligned on its layer's parameter keys, ready for the service merge. */
+  /** The contribution aligned on its layer's parameter shape, ready for the service merge. */
   readonly aligned: AlignedParams;
   readonly verdicts: Readonly<Record<DecisionSource, Verdict>>;
 }
@@ -70,8 +70,8 @@ export interface CompiledLayer {
   readonly saltPrefix: SaltPrefix;
   readonly enabled: boolean;
   readonly defaultParams: JsonObject;
-  /** The top-level keys its contributions write, and its defaultParams aligned on them. */
-  readonly paramKeys: readonly string[];
+  /** The keys its contributions can write (at every depth), and its defaultParams aligned on them. */
+  readonly paramShape: Shape;
   readonly defaults: AlignedParams;
   readonly cells: readonly SlotCell[];
   /** The one experiment owning every slot (an implicit layer's), else null: it is known before hashing. */
@@ -112,7 +112,7 @@ export interface Snapshot {
 
 const TAKES_PART: ReadonlySet<ExperimentState> = new Set(["RUNNING", "CONCLUDED"]);
 
-function compileVariant(v: { key: string; vid: number; params: JsonObject }, defaults: JsonObject, keys: readonly string[]): CompiledVariant {
+function compileVariant(v: { key: string; vid: number; params: JsonObject }, defaults: JsonObject, shape: Shape): CompiledVariant {
   const verdicts = {} as Record<DecisionSource, Verdict>;
   const contribution = deepFreeze(mergeParams(defaults, v.params));
   const variant: CompiledVariant = {
@@ -120,7 +120,7 @@ function compileVariant(v: { key: string; vid: number; params: JsonObject }, def
     vid: v.vid,
     params: deepFreeze(v.params),
     contribution,
-    aligned: alignParams(contribution, keys),
+    aligned: alignParams(contribution, shape),
     verdicts,
   };
   for (const source of ["OVERRIDE", "STICKY", "BUCKET", "WINNER"] as const) verdicts[source] = Object.freeze({ variant, source });
@@ -133,9 +133,9 @@ export function compileExperiment(
   layer: Pick<Layer, "defaultParams">,
   groupPeers: readonly string[] = [],
   overrides: readonly OverrideRow[] = [],
-  keys: readonly string[] = layerKeys([layer.defaultParams, ...exp.variants.map((v) => v.params)]),
+  shape: Shape = shapeOf([layer.defaultParams, ...exp.variants.map((v) => v.params)]),
 ): CompiledExperiment {
-  const variants = exp.variants.map((v) => compileVariant(v, layer.defaultParams, keys));
+  const variants = exp.variants.map((v) => compileVariant(v, layer.defaultParams, shape));
   const byKey = new Map(variants.map((v) => [v.key, v]));
   const forced = new Map<string, CompiledVariant>();
   for (const o of overrides) {
@@ -172,7 +172,7 @@ function toSegments(slotCells: Uint32Array, cellCount: number): Pick<CompiledLay
 
 function compileLayer(
   layer: Layer,
-  keys: readonly string[],
+  shape: Shape,
   experiments: readonly Experiment[],
   compiled: ReadonlyMap<string, CompiledExperiment>,
 ): CompiledLayer {
@@ -200,8 +200,8 @@ function compileLayer(
     saltPrefix: saltPrefix(layer.salt),
     enabled: layer.enabled,
     defaultParams,
-    paramKeys: keys,
-    defaults: alignParams(defaultParams, keys),
+    paramShape: shape,
+    defaults: alignParams(defaultParams, shape),
     cells,
     soleOwner,
     ...toSegments(slotCells, cells.length),
@@ -220,18 +220,18 @@ export function compileSnapshot(state: ConfigState, hasher: SlotHasher): Snapsho
   const layerRows = new Map(state.layers.map((l) => [l.key, l]));
   const experimentsOf = new Map<string, Experiment[]>(state.layers.map((l) => [l.key, []]));
   for (const e of active) experimentsOf.get(e.layer)?.push(e);
-  // A layer's parameter keys: those of its defaults, then those its variants add.
-  const keysOf = new Map(state.layers.map((l) => [l.key, layerKeys([l.defaultParams, ...experimentsOf.get(l.key)!.flatMap((e) => e.variants.map((v) => v.params))])]));
+  // A layer's parameter shape: the keys of its defaults, then those its variants add.
+  const shapeOfLayer = new Map(state.layers.map((l) => [l.key, shapeOf([l.defaultParams, ...experimentsOf.get(l.key)!.flatMap((e) => e.variants.map((v) => v.params))])]));
 
   const experiments = new Map<string, CompiledExperiment>();
   for (const e of active) {
     const layer = layerRows.get(e.layer);
     if (!layer) continue;
     const peers = e.exclusionGroup === null ? [] : groups.get(e.exclusionGroup)!.filter((k) => k !== e.key);
-    experiments.set(e.key, compileExperiment(e, layer, peers, overridesOf.get(e.key), keysOf.get(layer.key)));
+    experiments.set(e.key, compileExperiment(e, layer, peers, overridesOf.get(e.key), shapeOfLayer.get(layer.key)));
   }
   const layers = new Map<string, CompiledLayer>();
-  for (const layer of state.layers) layers.set(layer.key, compileLayer(layer, keysOf.get(layer.key)!, experimentsOf.get(layer.key)!, experiments));
+  for (const layer of state.layers) layers.set(layer.key, compileLayer(layer, shapeOfLayer.get(layer.key)!, experimentsOf.get(layer.key)!, experiments));
   const services = new Map<string, ServicePlan>();
   const serviceLayers = new Map<string, CompiledLayer[]>();
   for (const layer of state.layers) {
@@ -245,7 +245,7 @@ export function compileSnapshot(state: ConfigState, hasher: SlotHasher): Snapsho
     list.sort(byPriorityThenKey);
     services.set(service, {
       layers: list,
-      merge: new ServiceMerge(list.map((l) => l.paramKeys)),
+      merge: new ServiceMerge(list.map((l) => l.paramShape)),
       chosen: list.map((l) => l.defaults),
       mergeRoot: { params: null, next: null },
       mergeNodes: 0,

@@ -1,12 +1,14 @@
 // ServiceMerge (the compiled merge of a service's layers) against the plain definition:
 // folding mergeParams over the layers' contributions in order.
 
-import { alignParams, layerKeys, ServiceMerge } from "../../src/engine/merge-plan";
+import { alignParams, ServiceMerge, shapeOf } from "../../src/engine/merge-plan";
 import { deepFreeze, mergeParams } from "../../src/engine/params";
 import type { JsonObject, JsonValue } from "../../src/engine/types";
 import { int, prng } from "../helpers/prng";
 
-const KEYS = ["a", "b", "c", "ranker", "ui", "list"];
+// Ten keys, so dense objects reach the compiled-literal width (8) and sparse ones take the key-by-key path.
+const KEYS = ["a", "b", "c", "ranker", "ui", "list", "e", "f", "g", "h"];
+let density = 0.4;
 
 function randomValue(rand: () => number, depth: number): JsonValue {
   const pick = int(rand, 0, depth > 2 ? 3 : 5);
@@ -19,7 +21,7 @@ function randomValue(rand: () => number, depth: number): JsonValue {
 
 function randomObject(rand: () => number, depth = 0): JsonObject {
   const out: JsonObject = {};
-  for (const k of KEYS) if (rand() < 0.4) out[k] = randomValue(rand, depth);
+  for (const k of KEYS) if (rand() < density) out[k] = randomValue(rand, depth);
   return out;
 }
 
@@ -33,15 +35,16 @@ function randomLayer(rand: () => number): JsonObject[] {
 it("equals mergeParams folded over the chosen contributions, for 500 random services (deep, with arrays and nulls)", () => {
   const rand = prng(7);
   for (let trial = 0; trial < 500; trial++) {
+    density = trial % 2 === 0 ? 0.4 : 0.97;
     const layers = Array.from({ length: int(rand, 1, 8) }, () => randomLayer(rand));
-    const keys = layers.map((l) => layerKeys(l));
-    const merge = new ServiceMerge(keys);
+    const shapes = layers.map((l) => shapeOf(l));
+    const merge = new ServiceMerge(shapes);
     // Several decisions on one merge: its scratch space must not leak from one to the next.
     for (let decision = 0; decision < 4; decision++) {
       const chosen = layers.map((l) => l[int(rand, 0, l.length - 1)]!);
       const expected = chosen.reduce((acc, c) => mergeParams(acc, c), {} as JsonObject);
-      const got = merge.merge(chosen.map((c, i) => alignParams(c, keys[i]!)));
-      expect(got).toEqual(expected);
+      const got = merge.merge(chosen.map((c, i) => alignParams(c, shapes[i]!)));
+      expect(got).toStrictEqual(expected);
     }
   }
 });
@@ -49,8 +52,8 @@ it("equals mergeParams folded over the chosen contributions, for 500 random serv
 it("never writes into the shared, frozen contributions, and returns an object of its own", () => {
   const first = deepFreeze({ ranker: { model: "a", depth: { max: 1 } } } as JsonObject);
   const second = deepFreeze({ ranker: { depth: { min: 0 } }, own: { on: true } } as JsonObject);
-  const merge = new ServiceMerge([layerKeys([first]), layerKeys([second])]);
-  const got = merge.merge([alignParams(first, layerKeys([first])), alignParams(second, layerKeys([second]))]);
+  const merge = new ServiceMerge([shapeOf([first]), shapeOf([second])]);
+  const got = merge.merge([alignParams(first, shapeOf([first])), alignParams(second, shapeOf([second]))]);
   expect(got).toEqual({ ranker: { model: "a", depth: { max: 1, min: 0 } }, own: { on: true } });
   expect(first).toEqual({ ranker: { model: "a", depth: { max: 1 } } });
   expect(second).toEqual({ ranker: { depth: { min: 0 } }, own: { on: true } });
@@ -59,8 +62,8 @@ it("never writes into the shared, frozen contributions, and returns an object of
 
 it("orders keys as they first appear across the layers in merge order", () => {
   const layers = [{ b: 1, a: 1 }, { c: 2, b: 2 }, { a: 3, d: 3 }].map((c) => deepFreeze(c as unknown as JsonObject));
-  const keys = layers.map((l) => layerKeys([l]));
-  const got = new ServiceMerge(keys).merge(layers.map((l, i) => alignParams(l, keys[i]!)));
+  const shapes = layers.map((l) => shapeOf([l]));
+  const got = new ServiceMerge(shapes).merge(layers.map((l, i) => alignParams(l, shapes[i]!)));
   expect(Object.keys(got)).toEqual(["b", "a", "c", "d"]);
   expect(got).toEqual({ b: 2, a: 3, c: 2, d: 3 });
 });
