@@ -62,6 +62,8 @@ export function judge(
   context: JsonObject,
   lookups: ActorLookups,
   reasons: string[] | null,
+  /** The caller already found the rule true for this context (it is not evaluated twice). */
+  ruleHeld = false,
 ): Verdict | OutReason {
   // 1. State: only RUNNING and CONCLUDED experiments take part; a concluded one serves its winner.
   if (exp.state === "DRAFT" || exp.state === "ARCHIVED") {
@@ -111,7 +113,7 @@ export function judge(
   reasons?.push("4. no stored assignment.");
 
   // 5. Targeting.
-  if (exp.rule !== null && !exp.rule(context)) {
+  if (exp.rule !== null && !ruleHeld && !exp.rule(context)) {
     reasons?.push("5. the targeting rule is false: not in the experiment.");
     return "RULE";
   }
@@ -229,8 +231,12 @@ function decideLayer(
   const sole = layer.soleOwner;
   // Hashing is the dearest step: when the owner is known without it and its rule already
   // rules the actor out (no override, no stored assignment), the slot is never needed.
+  let ruleHeld = false;
   if (reasons === null && sole !== null && sole.rule !== null && sole.overrides === null && sole.state === "RUNNING") {
-    if (lookups.sticky(sole.key, actor) == null && !sole.rule(context)) return null;
+    if (lookups.sticky(sole.key, actor) == null) {
+      if (!sole.rule(context)) return null;
+      ruleHeld = true;
+    }
   }
   const slot = snapshot.hasher.slot(layer.saltPrefix, actor);
   const cellIndex = cellAt(layer, slot);
@@ -240,7 +246,7 @@ function decideLayer(
   }
   const cell = layer.cells[cellIndex - 1]!;
   reasons?.push(`${at} (salt "${layer.salt}"): actor "${actor}" falls in slot ${slot}, owned by "${cell.experiment.key}".`);
-  const verdict = judge(cell.experiment, actor, slot, true, cell.variant, context, lookups, reasons);
+  const verdict = judge(cell.experiment, actor, slot, true, cell.variant, context, lookups, reasons, ruleHeld);
   if (typeof verdict === "string") {
     reasons?.push(`${at}: not in "${cell.experiment.key}" (${verdict}): defaultParams apply.`);
     return null;
