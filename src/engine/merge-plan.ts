@@ -96,6 +96,7 @@ class Position {
   private readonly pendingPlaces: (Places | null)[];
   /** `values → object` as one object literal, when the position is wide. */
   private readonly literal: ((values: readonly (JsonValue | undefined)[]) => JsonObject) | null;
+  /** Scratch: this position's values during `build`, every entry rewritten each time. */
   private readonly built: (JsonValue | undefined)[];
 
   constructor(shape: Shape) {
@@ -160,7 +161,6 @@ class Position {
       out = {};
       for (let u = 0; u < keys.length; u++) if (built[u] !== undefined) out[keys[u]!] = built[u]!;
     }
-    built.fill(undefined);
     return out;
   }
 

@@ -31,10 +31,7 @@ export interface Verdict {
 export interface CompiledVariant {
   readonly key: string;
   readonly vid: number;
-  readonly params: JsonObject;
-  /** Its layer's defaultParams deep-merged with its params: the layer's contribution. */
-  readonly contribution: JsonObject;
-  /** The contribution aligned on its layer's parameter shape, ready for the service merge. */
+  /** Its contribution (the layer's defaultParams deep-merged with its params), aligned on the layer's parameter shape. */
   readonly aligned: AlignedParams;
   readonly verdicts: Readonly<Record<DecisionSource, Verdict>>;
 }
@@ -114,13 +111,10 @@ const TAKES_PART: ReadonlySet<ExperimentState> = new Set(["RUNNING", "CONCLUDED"
 
 function compileVariant(v: { key: string; vid: number; params: JsonObject }, defaults: JsonObject, shape: Shape): CompiledVariant {
   const verdicts = {} as Record<DecisionSource, Verdict>;
-  const contribution = deepFreeze(mergeParams(defaults, v.params));
   const variant: CompiledVariant = {
     key: v.key,
     vid: v.vid,
-    params: deepFreeze(v.params),
-    contribution,
-    aligned: alignParams(contribution, shape),
+    aligned: alignParams(deepFreeze(mergeParams(defaults, v.params)), shape),
     verdicts,
   };
   for (const source of ["OVERRIDE", "STICKY", "BUCKET", "WINNER"] as const) verdicts[source] = Object.freeze({ variant, source });
