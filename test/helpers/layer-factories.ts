@@ -1,6 +1,6 @@
 // GraphQL documents, factories and slot arithmetic shared by the layer and traffic tests.
 
-import { EXPERIMENT, EXPERIMENT_FIELDS, HISTORY, createExperiment, ok } from "./factories";
+import { EXPERIMENT, EXPERIMENT_FIELDS, FIFTY_FIFTY, HISTORY, createExperiment, ok, uniqueKey } from "./factories";
 import type { GqlResponse, TestServer } from "./test-server";
 
 export const SLOTS = 10_000;
@@ -51,6 +51,15 @@ export function experimentIn(server: TestServer, layer: string, key: string, tra
 }
 
 /** Asserts the first error's code (and field, when given). */
+/** A layer serving `web` with experiment A (1,000 slots, 50/50, [0,1000)) and B (2,000 slots, 50/50, [1000,3000)). */
+export async function layerWithTwo(server: TestServer) {
+  const layer = uniqueKey("layer");
+  await createLayer(server, { key: layer, services: ["web"] });
+  const a = await experimentIn(server, layer, uniqueKey(), 1000, FIFTY_FIFTY);
+  const b = await experimentIn(server, layer, uniqueKey(), 2000, FIFTY_FIFTY);
+  return { layer, a, b };
+}
+
 export function expectError(res: GqlResponse, code: string, field?: string): void {
   expect(res.errors?.[0]?.extensions.code).toBe(code);
   if (field !== undefined) expect(res.errors?.[0]?.extensions.field).toBe(field);

@@ -3,7 +3,7 @@
 import { ARCHIVE, CREATE, FIFTY_FIFTY, START, createExperiment, ok, uniqueKey } from "../helpers/factories";
 import {
   CREATE_LAYER, LAYERS, SET_RANGES, SLOTS, UPDATE_LAYER, type Range,
-  configVersion, createLayer, expectError, expectedCounts, experimentIn, getExperiment, getLayer, mutationsOf, rangeProblems, slotMap, slotsOf, span, stateOf, vidsOf,
+  configVersion, createLayer, expectError, layerWithTwo, expectedCounts, experimentIn, getExperiment, getLayer, mutationsOf, rangeProblems, slotMap, slotsOf, span, stateOf, vidsOf,
 } from "../helpers/layer-factories";
 import { startTestServer, type TestServer } from "../helpers/test-server";
 
@@ -14,15 +14,6 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const THREE = [{ key: "a", weight: 1 }, { key: "b", weight: 1 }, { key: "c", weight: 1 }];
-
-/** A layer serving `web` with experiment A (1,000 slots, 50/50) and B (2,000 slots, 50/50). */
-async function layerWithTwo() {
-  const layer = uniqueKey("layer");
-  await createLayer(server, { key: layer, services: ["web"] });
-  const a = await experimentIn(server, layer, uniqueKey(), 1000, FIFTY_FIFTY);
-  const b = await experimentIn(server, layer, uniqueKey(), 2000, FIFTY_FIFTY);
-  return { layer, a, b };
-}
 
 describe("createLayer", () => {
   it("creates an explicit layer with the documented defaults, recorded as layer_created", async () => {
@@ -68,7 +59,7 @@ describe("createLayer", () => {
   it("shares one key namespace with experiments: CONFLICT on input.key either way, nothing written", async () => {
     const implicitOwner = uniqueKey();
     await createExperiment(server, { key: implicitOwner, variants: FIFTY_FIFTY });
-    const { layer, a } = await layerWithTwo();
+    const { layer, a } = await layerWithTwo(server);
     const before = await stateOf(server, layer, [implicitOwner, a.key]);
     expectError(await server.gql(CREATE_LAYER, { input: { key: implicitOwner, services: ["web"] } }), "CONFLICT", "input.key");
     expectError(await server.gql(CREATE_LAYER, { input: { key: layer, services: ["api"] } }), "CONFLICT", "input.key");
@@ -129,7 +120,7 @@ describe("updateLayer", () => {
   });
 
   it("refuses unknown and implicit layers (NOT_FOUND) and bad input (BAD_USER_INPUT), changing nothing", async () => {
-    const { layer, a } = await layerWithTwo();
+    const { layer, a } = await layerWithTwo(server);
     const implicitOwner = uniqueKey();
     await createExperiment(server, { key: implicitOwner, variants: FIFTY_FIFTY });
     const before = await stateOf(server, layer, [a.key, implicitOwner]);
@@ -145,7 +136,7 @@ describe("updateLayer", () => {
 
 describe("setLayerRanges", () => {
   it("gives each experiment exactly the slots of its vids; one not mentioned owns nothing", async () => {
-    const { layer, a, b } = await layerWithTwo();
+    const { layer, a, b } = await layerWithTwo(server);
     const c = await experimentIn(server, layer, uniqueKey(), 500, [{ key: "only", weight: 1 }]);
     const [a1, a2] = vidsOf(a);
     const [b1, b2] = vidsOf(b);
@@ -170,7 +161,7 @@ describe("setLayerRanges", () => {
   });
 
   it("bumps the version of the experiments whose slots change, and only those", async () => {
-    const { layer, a, b } = await layerWithTwo();
+    const { layer, a, b } = await layerWithTwo(server);
     const layerNow = await getLayer(server, layer);
     const [a1] = vidsOf(a);
     const version = async (key: string) => (await getExperiment(server, key)).version;
@@ -197,7 +188,7 @@ describe("setLayerRanges", () => {
   describe("on one layer that every refusal leaves as it was", () => {
     let fixture: { layer: string; a: any; b: any; foreign: number };
     beforeAll(async () => {
-      const { layer, a, b } = await layerWithTwo();
+      const { layer, a, b } = await layerWithTwo(server);
       const foreign = vidsOf(await createExperiment(server, { key: uniqueKey(), variants: FIFTY_FIFTY }))[0]!;
       fixture = { layer, a, b, foreign };
     });
@@ -210,7 +201,7 @@ describe("setLayerRanges", () => {
   });
 
   it("refuses vids of an archived experiment, and unknown or implicit layers (NOT_FOUND)", async () => {
-    const { layer, a, b } = await layerWithTwo();
+    const { layer, a, b } = await layerWithTwo(server);
     ok(await server.gql(ARCHIVE, { key: a.key }));
     const implicitOwner = await createExperiment(server, { key: uniqueKey(), variants: FIFTY_FIFTY });
     const before = await stateOf(server, layer, [a.key, b.key]);
@@ -245,7 +236,7 @@ describe("createExperiment in an explicit layer", () => {
   });
 
   it("splits by the cumulative-weight ceil rule over fragmented free slots", async () => {
-    const { layer, a, b } = await layerWithTwo();
+    const { layer, a, b } = await layerWithTwo(server);
     const [a1, a2] = vidsOf(a);
     const [b1, b2] = vidsOf(b);
     const taken: Range[] = [{ start: 0, end: 100, vid: a2! }, { start: 200, end: 500, vid: b2! }, { start: 8000, end: 8200, vid: a1! }, { start: 9000, end: SLOTS, vid: b1! }];
@@ -265,7 +256,7 @@ describe("createExperiment in an explicit layer", () => {
   });
 
   it("refuses a missing or implicit layer, a missing or bad traffic, and too few free slots, writing nothing", async () => {
-    const { layer, a, b } = await layerWithTwo();
+    const { layer, a, b } = await layerWithTwo(server);
     const implicitOwner = uniqueKey();
     await createExperiment(server, { key: implicitOwner, variants: FIFTY_FIFTY });
     const key = uniqueKey();
@@ -312,7 +303,7 @@ describe("concurrent placement", () => {
 
 describe("archiveExperiment in an explicit layer", () => {
   it("gives the slots back to the layer, where the next experiment takes them", async () => {
-    const { layer, a, b } = await layerWithTwo();
+    const { layer, a, b } = await layerWithTwo(server);
     const archived = ok(await server.gql(ARCHIVE, { key: a.key })).archiveExperiment;
     expect(archived.state).toBe("ARCHIVED");
     expect((await getExperiment(server, a.key)).traffic).toBe(0);

@@ -3,7 +3,7 @@
 import { ARCHIVE, CONCLUDE, FIFTY_FIFTY, SET_WEIGHTS, START, createExperiment, ok, uniqueKey } from "../helpers/factories";
 import {
   SET_RANGES, SET_TRAFFIC, SLOTS, type Range,
-  changedSlots, configVersion, createLayer, expectError, expectedCounts, experimentIn, getExperiment, getLayer, lowestFree, missing,
+  changedSlots, configVersion, createLayer, expectError, layerWithTwo, expectedCounts, experimentIn, getExperiment, getLayer, lowestFree, missing,
   mutationsOf, rangeProblems, slotMap, slotsOf, span, stateOf, vidsOf,
 } from "../helpers/layer-factories";
 import { int, prng } from "../helpers/prng";
@@ -31,18 +31,9 @@ function expectMinimalPerVariant(before: Int32Array, after: Int32Array, vids: re
   }
 }
 
-/** A layer with experiment A (1,000 slots, 50/50, [0,1000)) and B (2,000 slots, [1000,3000)). */
-async function layerWithTwo() {
-  const layer = uniqueKey("layer");
-  await createLayer(server, { key: layer, services: ["web"] });
-  const a = await experimentIn(server, layer, uniqueKey(), 1000, FIFTY_FIFTY);
-  const b = await experimentIn(server, layer, uniqueKey(), 2000, FIFTY_FIFTY);
-  return { layer, a, b };
-}
-
 describe("setTraffic", () => {
   it("growth takes the lowest free slots and every variant keeps its own", async () => {
-    const { layer, a, b } = await layerWithTwo();
+    const { layer, a, b } = await layerWithTwo(server);
     const before = await mapOf(layer);
     const version = await configVersion(server);
     const change = ok(await setTraffic(a.key, 2000)).setTraffic;
@@ -60,7 +51,7 @@ describe("setTraffic", () => {
   });
 
   it("shrinking keeps a subset of every variant and gives the rest back, down to nothing", async () => {
-    const { layer, a, b } = await layerWithTwo();
+    const { layer, a, b } = await layerWithTwo(server);
     ok(await setTraffic(a.key, 2000));
     const before = await mapOf(layer);
     const change = ok(await setTraffic(a.key, 600)).setTraffic;
@@ -96,7 +87,7 @@ describe("setTraffic", () => {
   });
 
   it("is allowed on a CONCLUDED experiment, which stays concluded", async () => {
-    const { a } = await layerWithTwo();
+    const { a } = await layerWithTwo(server);
     ok(await server.gql(START, { key: a.key }));
     ok(await server.gql(CONCLUDE, { key: a.key, winner: "treatment" }));
     const change = ok(await setTraffic(a.key, 1500)).setTraffic;
@@ -104,7 +95,7 @@ describe("setTraffic", () => {
   });
 
   it("a dry run previews the change and slotsMoved, and writes nothing", async () => {
-    const { layer, a, b } = await layerWithTwo();
+    const { layer, a, b } = await layerWithTwo(server);
     const before = await stateOf(server, layer, [a.key, b.key]);
     const dry = ok(await setTraffic(a.key, 2500, true)).setTraffic;
     expect(dry).toMatchObject({ applied: false, slotsMoved: 1500, experiment: { key: a.key, traffic: 2500 } });
@@ -114,7 +105,7 @@ describe("setTraffic", () => {
   });
 
   it("refuses bad traffic, ARCHIVED, unknown keys and too few free slots, writing nothing", async () => {
-    const { layer, a, b } = await layerWithTwo();
+    const { layer, a, b } = await layerWithTwo(server);
     const gone = await experimentIn(server, layer, uniqueKey(), 500, FIFTY_FIFTY);
     ok(await server.gql(ARCHIVE, { key: gone.key }));
     const before = await stateOf(server, layer, [a.key, b.key, gone.key]);
@@ -132,7 +123,7 @@ describe("setTraffic", () => {
 
 describe("concurrent growth", () => {
   it("two experiments growing into the same free slots: one wins, the other is CONFLICT, nothing overlaps", async () => {
-    const { layer, a, b } = await layerWithTwo();
+    const { layer, a, b } = await layerWithTwo(server);
     const version = await configVersion(server);
     const results = await Promise.all([setTraffic(a.key, 6000), setTraffic(b.key, 7000)]);
     const won = results.filter((r) => !r.errors);
@@ -175,7 +166,7 @@ describe("setWeights moves as few slots as possible", () => {
   });
 
   it("in an explicit layer it stays inside the experiment's own (fragmented) slots", async () => {
-    const { layer, a, b } = await layerWithTwo();
+    const { layer, a, b } = await layerWithTwo(server);
     const [a1, a2] = vidsOf(a);
     const [b1, b2] = vidsOf(b);
     const ranges: Range[] = [{ start: 0, end: 100, vid: a1! }, { start: 500, end: 700, vid: b1! }, { start: 900, end: 1000, vid: a2! }, { start: 4000, end: 4300, vid: b2! }];
@@ -193,7 +184,7 @@ describe("setWeights moves as few slots as possible", () => {
   });
 
   it("refuses CONCLUDED (NOT_RUNNING), ARCHIVED, unknown variants and experiments, writing nothing", async () => {
-    const { layer, a, b } = await layerWithTwo();
+    const { layer, a, b } = await layerWithTwo(server);
     ok(await server.gql(CONCLUDE, { key: a.key, winner: "control" }));
     const gone = await experimentIn(server, layer, uniqueKey(), 500, FIFTY_FIFTY);
     ok(await server.gql(ARCHIVE, { key: gone.key }));
