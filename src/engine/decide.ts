@@ -1,6 +1,7 @@
 // The decision, step by step as SPEC §5 lists it: one experiment (`judge`), then one service over its layers.
 
 import { deepFreeze } from "./params";
+import type { CompiledRule } from "./rules";
 import type { CompiledExperiment, CompiledLayer, CompiledVariant, MergeNode, ServicePlan, Snapshot, Verdict } from "./snapshot";
 import type { DecisionSource, JsonObject, JsonValue } from "./types";
 
@@ -17,17 +18,43 @@ export const NO_STICKY: ActorLookups = { sticky: () => null, heldByGroup: () => 
 
 export type OutReason = "INACTIVE" | "NO_ACTOR" | "RULE" | "EXCLUDED_BY_GROUP" | "UNOWNED_SLOT" | "NO_VARIANT";
 
-export interface ExperimentDecision {
-  readonly experiment: string;
-  readonly variant: string;
-  readonly vid: number;
-  readonly layer: string;
-  readonly slot: number;
-  readonly source: DecisionSource;
-  /** Who was decided (the layer's hash-key value): the caller stores assignments and exposures for it. */
-  readonly actor: string;
+/**
+ * One experiment's part of an answer. Everything but the actor and the slot is the
+ * verdict's, preallocated in the snapshot: a decision only points at it, so a service
+ * over many layers allocates three fields per layer, not eight.
+ */
+export class ExperimentDecision {
+  constructor(
+    readonly verdict: Verdict,
+    readonly slot: number,
+    /** Who was decided (the layer's hash-key value): the caller stores assignments and exposures for it. */
+    readonly actor: string,
+  ) {}
+
+  get experiment(): string {
+    return this.verdict.experiment;
+  }
+
+  get variant(): string {
+    return this.verdict.variant.key;
+  }
+
+  get vid(): number {
+    return this.verdict.variant.vid;
+  }
+
+  get layer(): string {
+    return this.verdict.layer;
+  }
+
+  get source(): DecisionSource {
+    return this.verdict.source;
+  }
+
   /** The variant served, compiled: its parameters are the layer's contribution. */
-  readonly served: CompiledVariant;
+  get served(): CompiledVariant {
+    return this.verdict.variant;
+  }
 }
 
 /** One service's answer. `vids` and `matchedLayers` are views of `experiments`, made only when read. */
@@ -46,6 +73,23 @@ export class ServiceDecision {
   get matchedLayers(): string[] {
     return this.experiments.map((e) => e.layer);
   }
+}
+
+/**
+ * The last rule evaluated during the current (synchronous) decideService call. Equal rules
+ * share one closure (`sharedRuleCompiler`), so a rule common to many layers of a service runs
+ * once per decision. Outside decideService (`judge` on its own), or when no two of the
+ * service's experiments share a rule, `context` is null and every rule just runs.
+ */
+const ruleMemo: { context: JsonObject | null; rule: CompiledRule | null; held: boolean } = { context: null, rule: null, held: false };
+
+function ruleHolds(rule: CompiledRule, context: JsonObject): boolean {
+  if (context !== ruleMemo.context) return rule(context);
+  if (rule !== ruleMemo.rule) {
+    ruleMemo.held = rule(context);
+    ruleMemo.rule = rule;
+  }
+  return ruleMemo.held;
 }
 
 /**
@@ -75,7 +119,7 @@ export function judge(
       reasons?.push(`1. experiment "${exp.key}" is CONCLUDED without a known winner.`);
       return "NO_VARIANT";
     }
-    if (exp.rule !== null && !exp.rule(context)) {
+    if (exp.rule !== null && !ruleHolds(exp.rule, context)) {
       reasons?.push(`1. experiment "${exp.key}" is CONCLUDED but its targeting rule is false.`);
       return "RULE";
     }
@@ -113,7 +157,7 @@ export function judge(
   reasons?.push("4. no stored assignment.");
 
   // 5. Targeting.
-  if (exp.rule !== null && !ruleHeld && !exp.rule(context)) {
+  if (exp.rule !== null && !ruleHeld && !ruleHolds(exp.rule, context)) {
     reasons?.push("5. the targeting rule is false: not in the experiment.");
     return "RULE";
   }
@@ -177,15 +221,21 @@ export function decideService(
   // Up to a few layers, paths of vids repeat and their merge is cached; past that nearly every actor takes a path of its own.
   let node: MergeNode | null = layers.length <= MAX_CACHED_DEPTH ? plan.mergeRoot : null;
   let count = 0;
-  for (let i = 0; i < layers.length; i++) {
-    const layer = layers[i]!;
-    const decided = decideLayer(snapshot, layer, context, lookups, reasons);
-    if (decided === null) chosen[i] = layer.defaults;
-    else {
-      found[count++] = decided;
-      chosen[i] = decided.served.aligned;
+  if (plan.sharesRules) ruleMemo.context = context;
+  try {
+    for (let i = 0; i < layers.length; i++) {
+      const layer = layers[i]!;
+      const decided = decideLayer(snapshot, layer, context, lookups, reasons);
+      if (decided === null) chosen[i] = layer.defaults;
+      else {
+        found[count++] = decided;
+        chosen[i] = decided.served.aligned;
+      }
+      if (node !== null) node = mergeStep(plan, node, decided === null ? 0 : decided.vid);
     }
-    if (node !== null) node = mergeStep(plan, node, decided === null ? 0 : decided.vid);
+  } finally {
+    ruleMemo.context = null;
+    ruleMemo.rule = null;
   }
   let parameters: JsonObject;
   if (node === null) parameters = plan.merge.merge(chosen);
@@ -234,7 +284,7 @@ function decideLayer(
   let ruleHeld = false;
   if (reasons === null && sole !== null && sole.rule !== null && sole.overrides === null && sole.state === "RUNNING") {
     if (lookups.sticky(sole.key, actor) == null) {
-      if (!sole.rule(context)) return null;
+      if (!ruleHolds(sole.rule, context)) return null;
       ruleHeld = true;
     }
   }
@@ -251,18 +301,8 @@ function decideLayer(
     reasons?.push(`${at}: not in "${cell.experiment.key}" (${verdict}): defaultParams apply.`);
     return null;
   }
-  const { variant, source } = verdict;
-  reasons?.push(`${at}: "${cell.experiment.key}" serves variant "${variant.key}" (vid ${variant.vid}), source ${source}.`);
-  return {
-    experiment: cell.experiment.key,
-    variant: variant.key,
-    vid: variant.vid,
-    layer: layer.key,
-    slot,
-    source,
-    actor,
-    served: variant,
-  };
+  reasons?.push(`${at}: "${cell.experiment.key}" serves variant "${verdict.variant.key}" (vid ${verdict.variant.vid}), source ${verdict.source}.`);
+  return new ExperimentDecision(verdict, slot, actor);
 }
 
 /** One step down the merge cache, dropped whole when it grows past its bound. */

@@ -4,7 +4,7 @@ import { countSlots } from "./allocation";
 import { SLOTS_PER_LAYER } from "./hashing";
 import { type AlignedParams, alignParams, ServiceMerge, type Shape, shapeOf } from "./merge-plan";
 import { deepFreeze, mergeParams } from "./params";
-import { type CompiledRule, compileRule } from "./rules";
+import { type CompiledRule, compileRule, sharedRuleCompiler } from "./rules";
 import { type SaltPrefix, type SlotHasher, saltPrefix } from "./slot-hasher";
 import type { DecisionSource, Experiment, ExperimentState, JsonObject, Layer } from "./types";
 
@@ -22,8 +22,13 @@ export interface ConfigState {
   readonly overrides: readonly OverrideRow[];
 }
 
-/** A variant served by a decision, with a preallocated verdict per source so deciding allocates nothing. */
+/**
+ * A variant served by a decision and why, preallocated per variant and source: all of an
+ * experiment's answer but the actor and the slot, so a decision only points at it.
+ */
 export interface Verdict {
+  readonly experiment: string;
+  readonly layer: string;
   readonly variant: CompiledVariant;
   readonly source: DecisionSource;
 }
@@ -94,6 +99,8 @@ export interface ServicePlan {
   readonly merge: ServiceMerge;
   /** Scratch: each layer's contribution during one (synchronous) decision. */
   readonly chosen: AlignedParams[];
+  /** Whether experiments of two of its layers share one rule closure: only then is a decision's rule memo worth keeping. */
+  readonly sharesRules: boolean;
   mergeRoot: MergeNode;
   mergeNodes: number;
 }
@@ -109,7 +116,12 @@ export interface Snapshot {
 
 const TAKES_PART: ReadonlySet<ExperimentState> = new Set(["RUNNING", "CONCLUDED"]);
 
-function compileVariant(v: { key: string; vid: number; params: JsonObject }, defaults: JsonObject, shape: Shape): CompiledVariant {
+function compileVariant(
+  v: { key: string; vid: number; params: JsonObject },
+  exp: Pick<Experiment, "key" | "layer">,
+  defaults: JsonObject,
+  shape: Shape,
+): CompiledVariant {
   const verdicts = {} as Record<DecisionSource, Verdict>;
   const variant: CompiledVariant = {
     key: v.key,
@@ -117,7 +129,7 @@ function compileVariant(v: { key: string; vid: number; params: JsonObject }, def
     aligned: alignParams(deepFreeze(mergeParams(defaults, v.params)), shape),
     verdicts,
   };
-  for (const source of ["OVERRIDE", "STICKY", "BUCKET", "WINNER"] as const) verdicts[source] = Object.freeze({ variant, source });
+  for (const source of ["OVERRIDE", "STICKY", "BUCKET", "WINNER"] as const) verdicts[source] = Object.freeze({ experiment: exp.key, layer: exp.layer, variant, source });
   return variant;
 }
 
@@ -128,8 +140,9 @@ export function compileExperiment(
   groupPeers: readonly string[] = [],
   overrides: readonly OverrideRow[] = [],
   shape: Shape = shapeOf([layer.defaultParams, ...exp.variants.map((v) => v.params)]),
+  compile: (rule: JsonObject) => CompiledRule = compileRule,
 ): CompiledExperiment {
-  const variants = exp.variants.map((v) => compileVariant(v, layer.defaultParams, shape));
+  const variants = exp.variants.map((v) => compileVariant(v, exp, layer.defaultParams, shape));
   const byKey = new Map(variants.map((v) => [v.key, v]));
   const forced = new Map<string, CompiledVariant>();
   for (const o of overrides) {
@@ -146,7 +159,7 @@ export function compileExperiment(
     winner: exp.winner === null ? null : (byKey.get(exp.winner) ?? null),
     exclusionGroup: exp.exclusionGroup,
     groupPeers,
-    rule: exp.rule === null ? null : compileRule(exp.rule),
+    rule: exp.rule === null ? null : compile(exp.rule),
     overrides: forced.size > 0 ? forced : null,
   };
 }
@@ -202,6 +215,19 @@ function compileLayer(
   };
 }
 
+function sharesRules(layers: readonly CompiledLayer[]): boolean {
+  const seen = new Set<CompiledRule>();
+  for (const layer of layers) {
+    const own = new Set<CompiledRule>();
+    for (const cell of layer.cells) if (cell.experiment.rule !== null) own.add(cell.experiment.rule);
+    for (const rule of own) {
+      if (seen.has(rule)) return true;
+      seen.add(rule);
+    }
+  }
+  return false;
+}
+
 const byPriorityThenKey = (a: CompiledLayer, b: CompiledLayer) => a.priority - b.priority || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 /** Compiles the configuration; rules are compiled once here and evaluated as closures afterwards. */
@@ -218,11 +244,12 @@ export function compileSnapshot(state: ConfigState, hasher: SlotHasher): Snapsho
   const shapeOfLayer = new Map(state.layers.map((l) => [l.key, shapeOf([l.defaultParams, ...experimentsOf.get(l.key)!.flatMap((e) => e.variants.map((v) => v.params))])]));
 
   const experiments = new Map<string, CompiledExperiment>();
+  const compile = sharedRuleCompiler();
   for (const e of active) {
     const layer = layerRows.get(e.layer);
     if (!layer) continue;
     const peers = e.exclusionGroup === null ? [] : groups.get(e.exclusionGroup)!.filter((k) => k !== e.key);
-    experiments.set(e.key, compileExperiment(e, layer, peers, overridesOf.get(e.key), shapeOfLayer.get(layer.key)));
+    experiments.set(e.key, compileExperiment(e, layer, peers, overridesOf.get(e.key), shapeOfLayer.get(layer.key), compile));
   }
   const layers = new Map<string, CompiledLayer>();
   for (const layer of state.layers) layers.set(layer.key, compileLayer(layer, shapeOfLayer.get(layer.key)!, experimentsOf.get(layer.key)!, experiments));
@@ -241,6 +268,7 @@ export function compileSnapshot(state: ConfigState, hasher: SlotHasher): Snapsho
       layers: list,
       merge: new ServiceMerge(list.map((l) => l.paramShape)),
       chosen: list.map((l) => l.defaults),
+      sharesRules: sharesRules(list),
       mergeRoot: { params: null, next: null },
       mergeNodes: 0,
     });
