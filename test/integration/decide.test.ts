@@ -221,6 +221,25 @@ describe("decide: targeting, overrides, exclusion groups", () => {
     }
   });
 
+  it("layers whose experiments share a rule judge each request of a batch by its own context", async () => {
+    // Equal rules share one compiled closure and a decision evaluates it once: the outcome must not leak between
+    // requests, nor between the two rules interleaved across the layers.
+    const p = uniqueKey("shared");
+    const us = { type: "field", field: "country", op: "eq", values: ["US"] };
+    const adult = { type: "field", field: "age", op: "gte", values: [18] };
+    const rules = [us, adult, { ...us }];
+    for (const [i, r] of rules.entries()) {
+      await createLayer(server, { key: `${p}_l${i}`, priority: i, services: [`${p}_svc`] });
+      await started(server, `${p}_e${i}`, { layer: `${p}_l${i}`, traffic: 10000, rule: r });
+    }
+    const contexts = [{ country: "US", age: 20 }, { country: "FR", age: 20 }, { country: "US", age: 10 }, { country: "FR", age: 10 }, { country: "US", age: 30 }];
+    const out = await decideBatch(server, contexts.map((c, i) => ({ services: [`${p}_svc`], context: { user_id: `s${i}`, ...c } })));
+    const expected = contexts.map((c) => rules.flatMap((_, i) => ((i % 2 === 0 ? c.country === "US" : c.age >= 18) ? [`${p}_l${i}`] : [])));
+    expect(out.map((d) => d.results[0]!.matchedLayers)).toEqual(expected);
+    const again = await Promise.all(contexts.map((c, i) => decideOne(server, `${p}_svc`, { user_id: `s${i}`, ...c })));
+    expect(again.map((r) => r.matchedLayers)).toEqual(expected);
+  });
+
   it("an override wins over slot and rule, is tagged OVERRIDE and records an is-override exposure; cleared, the slot decides", async () => {
     const key = uniqueKey("ovr");
     await started(server, key, { services: [`${key}_svc`], rule, variants: TWO({ v: "c" }, { v: "t" }) });
