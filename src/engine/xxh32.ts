@@ -23,7 +23,13 @@ function round(acc: number, input: number): number {
   return Math.imul((sum << 13) | (sum >>> 19), PRIME1);
 }
 
-export function xxh32(b: Uint8Array, length: number): number {
+/**
+ * XXH32 of the first `length` bytes, reduced modulo `modulus` (at most 2^32) before it is
+ * returned: a full 32-bit hash is 2^31 or more half the time, which a call returns as a boxed
+ * heap number, and that allocation and the floating-point remainder after it cost more than the
+ * hash itself. Reduced here, the remainder is an integer one and a slot comes back unboxed.
+ */
+export function xxh32Mod(b: Uint8Array, length: number, modulus: number): number {
   let p = 0;
   let h: number;
   if (length >= 16) {
@@ -57,5 +63,8 @@ export function xxh32(b: Uint8Array, length: number): number {
   h ^= h >>> 13;
   h = Math.imul(h, PRIME3);
   h ^= h >>> 16;
-  return h >>> 0;
+  return (h >>> 0) % modulus;
 }
+
+/** The full 32-bit hash (tests compare it with xxhash-wasm). */
+export const xxh32 = (b: Uint8Array, length: number): number => xxh32Mod(b, length, 2 ** 32);
