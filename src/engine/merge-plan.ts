@@ -1,12 +1,16 @@
 // The parameter merge of SPEC §5 compiled per service: objects deep-merge, anything else is replaced by
-// the later layer's value. Over many layers the plain recursive merge spends its time on property
-// lookups and stores with ever-changing keys into ever-growing objects; here all of that is done once.
+// the later layer's value. Folding layer after layer costs work for every key every layer writes, most
+// of it overwritten by the next layer; here each key of the answer is read from the top instead.
+//
+// Folding in merge order means: a key's value is the one written by the highest layer, unless that is an
+// object, in which case it is deep-merged with the objects written below it, down to the highest layer
+// that wrote something else there. So each key of the answer scans the layers writing it from the top,
+// and stops at the first value that is not an object; it usually stops at the first layer it looks at.
 //
 // At compile time every layer's possible contributions (its defaultParams, each variant's params merged
-// onto them) are aligned on the layer's Shape (the keys it can write, at every depth), and each layer's
-// shape is mapped onto the service's. A decision then writes values into arrays, one slot per key and
-// depth, merges objects only where two layers write one under the same key, and builds each object of
-// the answer once at the end; an object written by one layer alone is reused as it is (frozen, shared).
+// onto them) are aligned on the layer's Shape (the keys it can write, at every depth), and for every key
+// of the service's answer, at every depth, the list of layers that can write it is kept in merge order.
+// An object written by one layer alone (above any other value) is reused as it is (frozen, shared).
 //
 // Key order of the answer: the order in which keys first appear going through the service's layers in
 // merge order (within a layer: its defaultParams' keys, then its variants').
@@ -66,111 +70,103 @@ export function alignParams(params: JsonObject, shape: Shape): AlignedParams {
   return { values, nested: values.map((v, i) => (isJsonObject(v) ? alignParams(v, shape.children[i]!) : null)) };
 }
 
-/** Where a layer's shape lands in the service's: layer key j → service key `at[j]`, and so on down. */
-interface Places {
-  readonly at: Int32Array;
-  readonly children: readonly (Places | null)[];
-}
-
-function placesOf(layer: Shape, service: Shape): Places {
-  return {
-    at: Int32Array.from(layer.keys, (k) => service.index.get(k)!),
-    children: layer.children.map((child, j) => (child === null ? null : placesOf(child, service.children[service.index.get(layer.keys[j]!)!]!))),
-  };
-}
-
-const PLAIN = 0;
-const MERGED = 1;
-/** One object so far, kept as written: expanded into the child position only if a second one arrives. */
-const SINGLE = 2;
 /** Objects with this many keys or more are built by a compiled literal rather than key by key. */
 const LITERAL_FROM = 8;
 
-/** One object position of the service's answer, with its merge state during one (synchronous) decision. */
+/**
+ * One object position of the service's answer. Its writers are the layers whose shape reaches it, in
+ * merge order; during a decision `writers[k]` is writer k's contribution aligned at this position (null
+ * when it writes nothing here), filled in by the parent.
+ */
 class Position {
   private readonly keys: readonly string[];
+  /** Per key: which writers can write it (indexes into `writers`, ascending) ... */
+  private readonly by: readonly Int32Array[];
+  /** ... and where in each one's aligned values. */
+  private readonly at: readonly Int32Array[];
+  /** Per key: the position under it, when two or more writers can write an object there; else null. */
   private readonly children: readonly (Position | null)[];
-  private readonly slots: (JsonValue | undefined)[];
-  private readonly modes: Uint8Array;
-  private readonly pending: (AlignedParams | null)[];
-  private readonly pendingPlaces: (Places | null)[];
+  /** Scratch, valid from the `floor` given to `build` up: each writer's aligned contribution here. */
+  readonly writers: (AlignedParams | null)[];
   /** `values → object` as one object literal, when the position is wide. */
   private readonly literal: ((values: readonly (JsonValue | undefined)[]) => JsonObject) | null;
   /** Scratch: this position's values during `build`, every entry rewritten each time. */
   private readonly built: (JsonValue | undefined)[];
 
-  constructor(shape: Shape) {
-    this.keys = shape.keys;
-    this.children = shape.children.map((c) => (c === null ? null : new Position(c)));
-    const n = shape.keys.length;
-    this.slots = new Array<JsonValue | undefined>(n).fill(undefined);
-    this.modes = new Uint8Array(n);
-    this.pending = new Array<AlignedParams | null>(n).fill(null);
-    this.pendingPlaces = new Array<Places | null>(n).fill(null);
-    this.built = new Array<JsonValue | undefined>(n).fill(undefined);
-    this.literal = n >= LITERAL_FROM ? compileLiteral(shape.keys) : null;
-  }
-
-  apply(params: AlignedParams, places: Places): void {
-    const { values, nested } = params;
-    for (let j = 0; j < values.length; j++) {
-      const value = values[j];
-      if (value === undefined) continue;
-      const u = places.at[j]!;
-      const inner = nested[j]!;
-      const mode = this.modes[u]!;
-      if (inner === null) {
-        if (mode === MERGED) this.children[u]!.clear();
-        this.pending[u] = null;
-        this.slots[u] = value;
-        this.modes[u] = PLAIN;
-      } else if (mode === PLAIN) {
-        this.slots[u] = value;
-        this.pending[u] = inner;
-        this.pendingPlaces[u] = places.children[j]!;
-        this.modes[u] = SINGLE;
-      } else {
-        const child = this.children[u]!;
-        if (mode === SINGLE) {
-          child.apply(this.pending[u]!, this.pendingPlaces[u]!);
-          this.pending[u] = null;
-          this.slots[u] = undefined;
-          this.modes[u] = MERGED;
-        }
-        child.apply(inner, places.children[j]!);
-      }
+  /** @param shapes each writer's shape at this position, in merge order */
+  constructor(shapes: readonly Shape[]) {
+    const union = emptyShape();
+    for (const shape of shapes) for (const key of shape.keys) keyIndex(union, key);
+    this.keys = union.keys;
+    const by: Int32Array[] = [];
+    const at: Int32Array[] = [];
+    const children: (Position | null)[] = [];
+    for (const key of union.keys) {
+      const writers: number[] = [];
+      const local: number[] = [];
+      const below: Shape[] = [];
+      let objectWriters = 0;
+      shapes.forEach((shape, k) => {
+        const j = shape.index.get(key);
+        if (j === undefined) return;
+        writers.push(k);
+        local.push(j);
+        const child = shape.children[j]!;
+        if (child !== null) objectWriters++;
+        below.push(child ?? emptyShape());
+      });
+      by.push(Int32Array.from(writers));
+      at.push(Int32Array.from(local));
+      children.push(objectWriters >= 2 ? new Position(below) : null);
     }
+    this.by = by;
+    this.at = at;
+    this.children = children;
+    this.writers = new Array<AlignedParams | null>(shapes.length).fill(null);
+    this.built = new Array<JsonValue | undefined>(union.keys.length).fill(undefined);
+    this.literal = union.keys.length >= LITERAL_FROM ? compileLiteral(union.keys) : null;
   }
 
-  /** The object this position holds, its state cleared for the next decision. */
-  build(): JsonObject {
+  /** The merged object of `writers[floor..]` at this position. */
+  build(writers: readonly (AlignedParams | null)[], floor: number): JsonObject {
     const keys = this.keys;
     const built = this.built;
     let complete = true;
     for (let u = 0; u < keys.length; u++) {
-      const value = this.modes[u] === MERGED ? this.children[u]!.build() : this.slots[u];
+      const by = this.by[u]!;
+      const at = this.at[u]!;
+      const child = this.children[u]!;
+      let value: JsonValue | undefined;
+      let objects = 0;
+      let cut = -1;
+      // From the highest writer down: a value that is not an object ends the scan (it replaced
+      // everything below it); objects above it are collected for the child position.
+      for (let idx = by.length - 1; idx >= 0; idx--) {
+        const k = by[idx]!;
+        if (k < floor) break;
+        const aligned = writers[k];
+        const v = aligned == null ? undefined : aligned.values[at[idx]!];
+        if (v === undefined) {
+          if (child !== null) child.writers[idx] = null;
+          continue;
+        }
+        const inner = aligned!.nested[at[idx]!]!;
+        if (inner === null) {
+          if (objects === 0) value = v;
+          cut = idx;
+          break;
+        }
+        if (objects++ === 0) value = v;
+        if (child !== null) child.writers[idx] = inner;
+      }
+      if (objects >= 2) value = child!.build(child!.writers, cut + 1);
       built[u] = value;
       if (value === undefined) complete = false;
-      this.slots[u] = undefined;
-      this.pending[u] = null;
-      this.modes[u] = PLAIN;
     }
-    let out: JsonObject;
-    if (complete && this.literal !== null) out = this.literal(built);
-    else {
-      out = {};
-      for (let u = 0; u < keys.length; u++) if (built[u] !== undefined) out[keys[u]!] = built[u]!;
-    }
+    if (complete && this.literal !== null) return this.literal(built);
+    const out: JsonObject = {};
+    for (let u = 0; u < keys.length; u++) if (built[u] !== undefined) out[keys[u]!] = built[u]!;
     return out;
-  }
-
-  private clear(): void {
-    for (let u = 0; u < this.keys.length; u++) {
-      if (this.modes[u] === MERGED) this.children[u]!.clear();
-      this.slots[u] = undefined;
-      this.pending[u] = null;
-      this.modes[u] = PLAIN;
-    }
   }
 }
 
@@ -189,26 +185,13 @@ function compileLiteral(keys: readonly string[]): ((values: readonly (JsonValue 
 /** A service's merge, compiled from its layers' shapes in merge order. */
 export class ServiceMerge {
   private readonly root: Position;
-  private readonly places: readonly Places[];
 
   constructor(layerShapes: readonly Shape[]) {
-    const service = emptyShape();
-    for (const shape of layerShapes) mergeShapeInto(service, shape);
-    this.root = new Position(service);
-    this.places = layerShapes.map((shape) => placesOf(shape, service));
+    this.root = new Position(layerShapes);
   }
 
   /** `chosen[i]` is layer i's contribution for this decision (aligned on layer i's shape). */
   merge(chosen: readonly AlignedParams[]): JsonObject {
-    for (let i = 0; i < chosen.length; i++) this.root.apply(chosen[i]!, this.places[i]!);
-    return this.root.build();
+    return this.root.build(chosen, 0);
   }
-}
-
-function mergeShapeInto(target: Shape, shape: Shape): void {
-  shape.keys.forEach((key, j) => {
-    const at = keyIndex(target, key);
-    const child = shape.children[j]!;
-    if (child !== null) mergeShapeInto((target.children[at] ??= emptyShape()), child);
-  });
 }
