@@ -6,7 +6,7 @@
 
 import { SLOTS_PER_LAYER } from "./hashing";
 import type { Hash32 } from "./types";
-import { xxh32Mod } from "./xxh32";
+import { xxh32Slot } from "./xxh32";
 
 /** Room after the salt: longer actors are rare (they are ids) and take the string path. */
 const ACTOR_ROOM = 96;
@@ -44,6 +44,6 @@ export class SlotHasher {
       if (code > 0x7f) return this.h32(prefix.text + actor) % SLOTS_PER_LAYER;
       buffer[start + i] = code;
     }
-    return xxh32Mod(buffer, end, SLOTS_PER_LAYER);
+    return xxh32Slot(buffer, end);
   }
 }

@@ -1,4 +1,4 @@
-// XXH32 (seed 0) of the first `length` bytes of a buffer, in plain JavaScript.
+// SPEC §2's slot, XXH32 (seed 0) mod 10,000, of the first `length` bytes of a buffer, in plain JavaScript.
 //
 // Why not only xxhash-wasm: each of its calls reads WebAssembly.Memory#buffer and copies the
 // input into linear memory, which on short ids costs three to four times the hash itself, and
@@ -24,12 +24,12 @@ function round(acc: number, input: number): number {
 }
 
 /**
- * XXH32 of the first `length` bytes, reduced modulo `modulus` (at most 2^32) before it is
- * returned: a full 32-bit hash is 2^31 or more half the time, which a call returns as a boxed
- * heap number, and that allocation and the floating-point remainder after it cost more than the
- * hash itself. Reduced here, the remainder is an integer one and a slot comes back unboxed.
+ * XXH32 of the first `length` bytes, mod SLOTS_PER_LAYER (10,000). The remainder is taken here,
+ * by a constant: a full 32-bit hash is 2^31 or more half the time, which a call returns as a boxed
+ * heap number, and a remainder by a variable is a floating-point one; either costs more than
+ * the hash itself.
  */
-export function xxh32Mod(b: Uint8Array, length: number, modulus: number): number {
+export function xxh32Slot(b: Uint8Array, length: number): number {
   let p = 0;
   let h: number;
   if (length >= 16) {
@@ -63,8 +63,6 @@ export function xxh32Mod(b: Uint8Array, length: number, modulus: number): number
   h ^= h >>> 13;
   h = Math.imul(h, PRIME3);
   h ^= h >>> 16;
-  return (h >>> 0) % modulus;
+  // SLOTS_PER_LAYER, as a literal: only a literal divisor gets an integer remainder from the compiler.
+  return (h >>> 0) % 10_000;
 }
-
-/** The full 32-bit hash (tests compare it with xxhash-wasm). */
-export const xxh32 = (b: Uint8Array, length: number): number => xxh32Mod(b, length, 2 ** 32);

@@ -3,7 +3,7 @@
 import xxhash from "xxhash-wasm";
 import { SLOTS_PER_LAYER, slotOf } from "../../src/engine/hashing";
 import { SlotHasher, saltPrefix } from "../../src/engine/slot-hasher";
-import { xxh32 } from "../../src/engine/xxh32";
+import { xxh32Slot } from "../../src/engine/xxh32";
 import { prng } from "../helpers/prng";
 import type { Hash32 } from "../../src/engine/types";
 import { cases } from "./cases";
@@ -109,15 +109,17 @@ describe("SlotHasher (the engine's allocation-free path)", () => {
   });
 });
 
-describe("xxh32 (plain JavaScript) against xxhash-wasm", () => {
+describe("xxh32Slot (plain JavaScript) against xxhash-wasm", () => {
   it("agrees on every length from 0 to 200 bytes (stripes, 4-byte tails, single bytes), with all byte values", () => {
+    // Slots keep 13 of the hash's 32 bits: 20 random inputs per length make a wrong hash that still
+    // gives the right slot every time practically impossible.
     const random = prng(20261121);
     for (let length = 0; length <= 200; length++) {
-      for (let trial = 0; trial < 5; trial++) {
+      for (let trial = 0; trial < 20; trial++) {
         const bytes = new Uint8Array(length + 7);
         for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(random() * 256);
         // Only the first `length` bytes count; what follows in the buffer must not.
-        expect([length, xxh32(bytes, length)]).toEqual([length, h32Raw(bytes.subarray(0, length))]);
+        expect([length, xxh32Slot(bytes, length)]).toEqual([length, h32Raw(bytes.subarray(0, length)) % 10_000]);
       }
     }
   });
