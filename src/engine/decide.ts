@@ -92,6 +92,9 @@ function ruleHolds(rule: CompiledRule, context: JsonObject): boolean {
   return ruleMemo.held;
 }
 
+/** `judge`'s "the stored assignment was not looked up yet" (vids are positive). */
+const NOT_ASKED = -1;
+
 /**
  * Decides one experiment for one actor whose slot is known. `owned` says whether the
  * experiment owns that slot and `bucket` is the variant its range maps the slot to.
@@ -108,6 +111,8 @@ export function judge(
   reasons: string[] | null,
   /** The caller already found the rule true for this context (it is not evaluated twice). */
   ruleHeld = false,
+  /** What `lookups.sticky` answered the caller for this experiment and actor, if it asked (it is not asked twice). */
+  stored: number | null | undefined = NOT_ASKED,
 ): Verdict | OutReason {
   // 1. State: only RUNNING and CONCLUDED experiments take part; a concluded one serves its winner.
   if (exp.state === "DRAFT" || exp.state === "ARCHIVED") {
@@ -148,7 +153,7 @@ export function judge(
   reasons?.push("3. no override.");
 
   // 4. A stored assignment never changes, whatever the weights are now.
-  const storedVid = lookups.sticky(exp.key, actor);
+  const storedVid = stored === NOT_ASKED ? lookups.sticky(exp.key, actor) : stored;
   const stuck = storedVid == null ? undefined : exp.byVid.get(storedVid);
   if (stuck !== undefined) {
     reasons?.push(`4. stored assignment: variant "${stuck.key}".`);
@@ -282,8 +287,10 @@ function decideLayer(
   // Hashing is the dearest step: when the owner is known without it and its rule already
   // rules the actor out (no override, no stored assignment), the slot is never needed.
   let ruleHeld = false;
+  let stored: number | null | undefined = NOT_ASKED;
   if (reasons === null && sole !== null && sole.rule !== null && sole.overrides === null && sole.state === "RUNNING") {
-    if (lookups.sticky(sole.key, actor) == null) {
+    stored = lookups.sticky(sole.key, actor);
+    if (stored == null) {
       if (!ruleHolds(sole.rule, context)) return null;
       ruleHeld = true;
     }
@@ -296,7 +303,7 @@ function decideLayer(
   }
   const cell = layer.cells[cellIndex - 1]!;
   reasons?.push(`${at} (salt "${layer.salt}"): actor "${actor}" falls in slot ${slot}, owned by "${cell.experiment.key}".`);
-  const verdict = judge(cell.experiment, actor, slot, true, cell.variant, context, lookups, reasons, ruleHeld);
+  const verdict = judge(cell.experiment, actor, slot, true, cell.variant, context, lookups, reasons, ruleHeld, stored);
   if (typeof verdict === "string") {
     reasons?.push(`${at}: not in "${cell.experiment.key}" (${verdict}): defaultParams apply.`);
     return null;
