@@ -2,7 +2,9 @@
 
 import {
   type DocumentNode,
+  type GraphQLFieldResolver,
   GraphQLObjectType,
+  GraphQLScalarType,
   type GraphQLSchema,
   Kind,
   NoSchemaIntrospectionCustomRule,
@@ -32,6 +34,43 @@ function readPropertiesDirectly(schema: GraphQLSchema): void {
   }
 }
 
+/** The parts of type-graphql's resolver metadata `callQueriesDirectly` reads. */
+interface QueryMetadata {
+  readonly schemaName: string;
+  readonly methodName: string;
+  readonly target: Function;
+  readonly params?: ReadonlyArray<{ kind: string; index: number; name?: string; propertyName?: string; getType?: () => unknown }>;
+  readonly middlewares?: readonly unknown[];
+  readonly roles?: readonly unknown[];
+}
+
+/** An argument type-graphql would pass through unchanged: a scalar, or a list of them. */
+const isScalarType = (type: unknown): boolean => type instanceof GraphQLScalarType || type === String || type === Boolean || type === Number;
+
+/**
+ * type-graphql runs every root field through its pipeline: a container lookup, the middleware
+ * chain, and the arguments sorted, converted and (validation being off) passed through an async
+ * validator, a promise per argument. For a query without middleware or roles whose parameters are
+ * scalar @Args and the @Ctx, all of that hands the values over unchanged, so here the resolver's
+ * method is called with them directly: decide is such a query.
+ */
+function callQueriesDirectly(schema: GraphQLSchema): void {
+  const fields = schema.getQueryType()?.getFields() ?? {};
+  for (const query of getMetadataStorage().queries as unknown as QueryMetadata[]) {
+    const field = fields[query.schemaName];
+    if (field === undefined || query.params === undefined || query.middlewares?.length || query.roles !== undefined) continue;
+    const params = [...query.params].sort((a, b) => a.index - b.index);
+    const plain = params.every((p) => (p.kind === "context" && !p.propertyName) || (p.kind === "arg" && isScalarType(p.getType?.())));
+    if (!plain) continue;
+    const instance = new (query.target as new () => Record<string, (...values: unknown[]) => unknown>)();
+    const method = instance[query.methodName]!;
+    const names = params.map((p) => (p.kind === "arg" ? p.name! : null));
+    const resolve: GraphQLFieldResolver<unknown, unknown> = (_root, args, context) =>
+      method.apply(instance, names.map((name) => (name === null ? context : (args as Record<string, unknown>)[name])));
+    field.resolve = resolve;
+  }
+}
+
 /**
  * Clients send the same few query texts again and again (generated clients), so the
  * decide path pays for parsing, validation and planning once per text instead of once
@@ -43,13 +82,14 @@ export class CompiledQueries {
   private readonly entries = new Map<string, CompiledQuery | null>();
   private readonly rules: typeof specifiedRules;
 
-  /** `schema` must be an instance of its own: its plain fields lose their resolvers (see `readPropertiesDirectly`). */
+  /** `schema` must be an instance of its own: its resolvers are replaced (see `readPropertiesDirectly`, `callQueriesDirectly`). */
   constructor(
     private readonly schema: GraphQLSchema,
     allowIntrospection: boolean,
   ) {
     this.rules = allowIntrospection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
     readPropertiesDirectly(schema);
+    callQueriesDirectly(schema);
   }
 
   get(query: string, operationName: string | undefined): CompiledQuery | null {
