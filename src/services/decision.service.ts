@@ -125,24 +125,25 @@ export class DecisionService {
 
   /** First assignments to store: every BUCKET decision, once per (experiment, actor). */
   private newAssignments(snapshot: Snapshot, results: readonly ServiceDecision[][]): NewAssignment[] {
-    const rows = new Map<string, NewAssignment>();
+    let rows: Map<string, NewAssignment> | null = null;
     for (const request of results) {
       for (const service of request) {
         for (const e of service.experiments) {
           if (e.source !== "BUCKET") continue;
           const key = pairKey({ experiment: e.experiment, actor: e.actor });
+          rows ??= new Map();
           if (rows.has(key)) continue;
           const group = snapshot.experiments.get(e.experiment)?.exclusionGroup ?? null;
           rows.set(key, { experiment: e.experiment, actor: e.actor, variant: e.variant, vid: e.vid, group });
         }
       }
     }
-    return [...rows.values()];
+    return rows === null ? [] : [...rows.values()];
   }
 
   /** One exposure per (experiment, actor, variant) seen, remembered in a bounded cache; winners are not exposures. */
   private recordExposures(results: readonly ServiceDecision[][], requests: readonly DecideRequest[], caller: Caller): void {
-    const at = new Date();
+    let at: Date | null = null;
     results.forEach((request, i) => {
       for (const service of request) {
         for (const e of service.experiments) {
@@ -155,7 +156,7 @@ export class DecisionService {
             actor: e.actor,
             requestId: requests[i]!.requestId ?? caller.requestId,
             isOverride: e.source === "OVERRIDE",
-            at,
+            at: (at ??= new Date()),
           });
         }
       }

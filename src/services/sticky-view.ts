@@ -12,12 +12,13 @@ import type { RecentMisses } from "./recent-misses";
  * reported as not loaded and remembered in `pending`, to be fetched in one batch.
  */
 export class StickyView implements ActorLookups {
+  // Made on first use: most requests are answered from the cache alone and need none of them.
   /** Loaded this request: vid, or null when the table has no row. */
-  private readonly loaded = new Map<string, Map<string, number | null>>();
+  private loaded: Map<string, Map<string, number | null>> | null = null;
   /** Rows this request inserted: deciding again must still call them BUCKET, not STICKY. */
-  private readonly ours = new Map<string, Set<string>>();
+  private ours: Map<string, Set<string>> | null = null;
   pending: ActorPair[] = [];
-  private readonly pendingKeys = new Set<string>();
+  private pendingKeys: Set<string> | null = null;
 
   constructor(
     private readonly cache: BoundedPairMap<number>,
@@ -25,7 +26,7 @@ export class StickyView implements ActorLookups {
   ) {}
 
   sticky(experiment: string, actor: string): number | null | undefined {
-    if (this.ours.get(experiment)?.has(actor)) return null;
+    if (this.ours?.get(experiment)?.has(actor)) return null;
     return this.stored(experiment, actor);
   }
 
@@ -47,14 +48,15 @@ export class StickyView implements ActorLookups {
       this.cache.set(f.experiment, f.actor, f.vid);
     }
     this.pending = [];
-    this.pendingKeys.clear();
+    this.pendingKeys = null;
   }
 
   /** Records a row this request wrote itself. */
   wrote(experiment: string, actor: string, vid: number): void {
     this.remember(experiment, actor, vid);
-    let mine = this.ours.get(experiment);
-    if (mine === undefined) this.ours.set(experiment, (mine = new Set()));
+    const ours = (this.ours ??= new Map());
+    let mine = ours.get(experiment);
+    if (mine === undefined) ours.set(experiment, (mine = new Set()));
     mine.add(actor);
   }
 
@@ -66,20 +68,22 @@ export class StickyView implements ActorLookups {
   private stored(experiment: string, actor: string): number | null | undefined {
     const cached = this.cache.get(experiment, actor);
     if (cached !== undefined) return cached;
-    const known = this.loaded.get(experiment)?.get(actor);
+    const known = this.loaded?.get(experiment)?.get(actor);
     if (known !== undefined) return known;
     if (this.misses?.has(experiment, actor)) return null;
     const key = `${experiment}\u0000${actor}`;
-    if (!this.pendingKeys.has(key)) {
-      this.pendingKeys.add(key);
+    const pendingKeys = (this.pendingKeys ??= new Set());
+    if (!pendingKeys.has(key)) {
+      pendingKeys.add(key);
       this.pending.push({ experiment, actor });
     }
     return undefined;
   }
 
   private remember(experiment: string, actor: string, vid: number | null): void {
-    let inner = this.loaded.get(experiment);
-    if (inner === undefined) this.loaded.set(experiment, (inner = new Map()));
+    const loaded = (this.loaded ??= new Map());
+    let inner = loaded.get(experiment);
+    if (inner === undefined) loaded.set(experiment, (inner = new Map()));
     inner.set(actor, vid);
   }
 }
