@@ -115,7 +115,11 @@ export class CompiledQueries {
     const operation = operationName === undefined ? (operations.length === 1 ? operations[0] : undefined) : operations.find((o) => o.name?.value === operationName);
     if (operation?.operation !== "query") return null;
     if (validate(this.schema, document, this.rules).length > 0) return null;
-    const compiled = compileQuery(this.schema, document, operationName);
+    // Leaves of GraphQL's own scalars and of enums are not re-serialized: the resolvers hand over typed
+    // domain values (enum values are their names), and graphql-jit's checks allocate a location and a
+    // path array per leaf per row, the most of a decide answer's garbage. Null checks stay; custom
+    // scalars (JSON, DateTime) are still serialized.
+    const compiled = compileQuery(this.schema, document, operationName, { disableLeafSerialization: true });
     return isCompiledQuery(compiled) ? compiled : null;
   }
 }
