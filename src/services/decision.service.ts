@@ -1,7 +1,8 @@
 // DecisionService: `decide` and `decideBatch` (SPEC §5, §7) over the current snapshot, with sticky reads and writes batched.
 
 import DataLoader from "dataloader";
-import { type ServiceDecision, decideService } from "../engine/decide";
+import type { ServiceDecision } from "../engine/answer";
+import { decideService } from "../engine/decide";
 import { isJsonObject } from "../engine/definition";
 import { badInput } from "../engine/errors";
 import type { Snapshot } from "../engine/snapshot";
