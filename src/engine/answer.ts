@@ -42,8 +42,15 @@ export class ExperimentDecision {
   }
 }
 
-/** One service's answer. `vids` and `matchedLayers` are views of `experiments`, made only when read. */
+/**
+ * One service's answer. `vids` and `matchedLayers` are views of `experiments`, made when first
+ * read and kept: a GraphQL executor reads a list field several times (null, error and iterable
+ * checks) before it maps it.
+ */
 export class ServiceDecision {
+  private vidList: number[] | null = null;
+  private layerList: string[] | null = null;
+
   constructor(
     readonly service: string,
     readonly parameters: JsonObject,
@@ -52,10 +59,10 @@ export class ServiceDecision {
   ) {}
 
   get vids(): number[] {
-    return this.experiments.map((e) => e.vid);
+    return (this.vidList ??= this.experiments.map((e) => e.vid));
   }
 
   get matchedLayers(): string[] {
-    return this.experiments.map((e) => e.layer);
+    return (this.layerList ??= this.experiments.map((e) => e.layer));
   }
 }
