@@ -143,7 +143,11 @@ class Position {
       // everything below it); objects above it are collected for the child position.
       for (let idx = by.length - 1; idx >= 0; idx--) {
         const k = by[idx]!;
-        if (k < floor) break;
+        if (k < floor) {
+          // Below the floor the parent's scan was cut: those writers are not this decision's.
+          cut = idx;
+          break;
+        }
         const aligned = writers[k];
         const v = aligned == null ? undefined : aligned.values[at[idx]!];
         if (v === undefined) {

@@ -39,8 +39,8 @@ it("equals mergeParams folded over the chosen contributions, for 500 random serv
     const layers = Array.from({ length: int(rand, 1, 8) }, () => randomLayer(rand));
     const shapes = layers.map((l) => shapeOf(l));
     const merge = new ServiceMerge(shapes);
-    // Several decisions on one merge: its scratch space must not leak from one to the next.
-    for (let decision = 0; decision < 4; decision++) {
+    // Several decisions on one merge: its scratch space must not leak from one to the next (4 decisions missed a leak).
+    for (let decision = 0; decision < 12; decision++) {
       const chosen = layers.map((l) => l[int(rand, 0, l.length - 1)]!);
       const expected = chosen.reduce((acc, c) => mergeParams(acc, c), {} as JsonObject);
       const got = merge.merge(chosen.map((c, i) => alignParams(c, shapes[i]!)));
@@ -66,4 +66,18 @@ it("orders keys as they first appear across the layers in merge order", () => {
   const got = new ServiceMerge(shapes).merge(layers.map((l, i) => alignParams(l, shapes[i]!)));
   expect(Object.keys(got)).toEqual(["b", "a", "c", "d"]);
   expect(got).toEqual({ b: 2, a: 3, c: 2, d: 3 });
+});
+
+it("a value that is not an object, written low, cuts nested objects off at every depth, whatever the decision before", () => {
+  // Layer 0 either writes an object under `a` or switches the block off with a number; above it, three layers write
+  // objects. Deciding "object" then "number" on one merge must not carry layer 0's `a.b` over into the second answer.
+  const asObject = deepFreeze({ a: { b: { x: 1 } } } as JsonObject);
+  const asNumber = deepFreeze({ a: 7 } as JsonObject);
+  const above = [{ a: { c: 1 } }, { a: { b: { y: 2 } } }, { a: { b: { z: 3 } } }].map((c) => deepFreeze(c as unknown as JsonObject));
+  const shapes = [shapeOf([asObject, asNumber]), ...above.map((c) => shapeOf([c]))];
+  const merge = new ServiceMerge(shapes);
+  const decide = (first: JsonObject) => merge.merge([first, ...above].map((c, i) => alignParams(c, shapes[i]!)));
+  expect(decide(asObject)).toEqual({ a: { b: { x: 1, y: 2, z: 3 }, c: 1 } });
+  expect(decide(asNumber)).toEqual({ a: { c: 1, b: { y: 2, z: 3 } } });
+  expect(decide(asObject)).toEqual({ a: { b: { x: 1, y: 2, z: 3 }, c: 1 } });
 });
