@@ -39,13 +39,15 @@ export class StickyView implements ActorLookups {
 
   /** Records what a batch load found: a vid per found pair, null for the rest. */
   learn(pairs: readonly ActorPair[], found: ReadonlyArray<ActorPair & { vid: number }>): void {
-    for (const p of pairs) {
-      this.remember(p.experiment, p.actor, null);
-      this.misses?.add(p.experiment, p.actor);
-    }
     for (const f of found) {
       this.remember(f.experiment, f.actor, f.vid);
       this.cache.set(f.experiment, f.actor, f.vid);
+    }
+    // Only the pairs without a row are misses: a found one, evicted from the cache later, must be read again.
+    for (const p of pairs) {
+      if (this.loaded?.get(p.experiment)?.get(p.actor) != null) continue;
+      this.remember(p.experiment, p.actor, null);
+      this.misses?.add(p.experiment, p.actor);
     }
     this.pending = [];
     this.pendingKeys = null;
