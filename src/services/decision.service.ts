@@ -99,6 +99,7 @@ export class DecisionService {
       if (outcome.existing.length > 0 || outcome.excluded.length > 0) results = run();
       for (const p of outcome.inserted) this.stickyCache.set(p.experiment, p.actor, vidOf.get(pairKey(p))!);
       for (const p of outcome.existing) this.stickyCache.set(p.experiment, p.actor, p.vid);
+      for (const p of outcome.excluded) this.stickyCache.set(p.holder, p.actor, p.vid);
     }
     this.recordExposures(results, requests, caller);
     return results.map((r) => ({ configVersion: snapshot.version, results: r }));
