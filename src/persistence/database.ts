@@ -5,7 +5,7 @@ import { DomainError } from "../engine/errors";
 
 const CONNECTION_ERRORS = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "ETIMEDOUT", "EPIPE", "57P01", "57P02", "57P03"]);
 
-/** Driver errors → domain errors: unique violations are conflicts, lost connections unavailability. */
+/** Driver errors → domain errors: unique violations are conflicts, values the database refuses bad input, lost connections unavailability. */
 export function translateDriverError(error: unknown): unknown {
   if (error instanceof DomainError) return error;
   const driverError = (error instanceof QueryFailedError ? error.driverError : error) as
@@ -18,6 +18,10 @@ export function translateDriverError(error: unknown): unknown {
     });
   }
   const message = driverError?.message ?? "";
+  // Class 22, data exception: a value the column cannot hold (a NUL character in text or JSON, say).
+  if (code.startsWith("22")) {
+    return new DomainError("BAD_USER_INPUT", `a value cannot be stored: ${message || code}`, { sqlState: code });
+  }
   if (CONNECTION_ERRORS.has(code) || code.startsWith("08") || /Connection terminated|connect ECONN|not connected|closed/i.test(message)) {
     return new DomainError("UNAVAILABLE", "the database cannot be reached", { cause: code || message });
   }

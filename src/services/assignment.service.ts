@@ -36,6 +36,8 @@ function validateActor(actor: string): void {
   if (actor === "" || actor.length > MAX_ACTOR_LENGTH) {
     throw badInput("actor", `actor must be 1-${MAX_ACTOR_LENGTH} characters`);
   }
+  // PostgreSQL text cannot hold it: refused here, with the field, rather than by the database.
+  if (actor.includes("\u0000")) throw badInput("actor", "actor must not contain a NUL character");
 }
 
 export class AssignmentService {

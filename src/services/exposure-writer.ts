@@ -1,5 +1,6 @@
 // ExposureWriter: exposures buffered in memory and inserted in batches off the request path.
 
+import { DomainError } from "../engine/errors";
 import type { Logger } from "../logger";
 import type { Database } from "../persistence/database";
 import { type Exposure, ExposureRepository } from "../persistence/exposure.repository";
@@ -18,6 +19,8 @@ export class ExposureWriter {
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> = Promise.resolve();
   private dropped = 0;
+  /** A failed write's retry is scheduled: until it runs, a full batch does not write at once (no retry storm). */
+  private retrying = false;
   private readonly batchSize: number;
   private readonly maxBuffered: number;
 
@@ -38,7 +41,7 @@ export class ExposureWriter {
       this.dropped += excess;
       this.logger.warn({ dropped: this.dropped }, "exposure buffer full: oldest exposures dropped");
     }
-    if (this.buffer.length >= this.batchSize) void this.flush();
+    if (this.buffer.length >= this.batchSize && !this.retrying) void this.flush();
     else if (!this.timer) {
       this.timer = setTimeout(() => void this.flush(), this.options.flushMs);
       this.timer.unref();
@@ -47,6 +50,7 @@ export class ExposureWriter {
 
   /** Writes everything buffered so far; resolves when it is stored (or has failed and is re-queued). */
   flush(): Promise<void> {
+    this.retrying = false;
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
@@ -62,13 +66,27 @@ export class ExposureWriter {
     try {
       while (written < batch.length) {
         const chunk = batch.slice(written, written + 1_000);
-        await this.db.read((em) => new ExposureRepository(em).insertMany(chunk));
-        written += chunk.length;
+        try {
+          await this.insert(chunk);
+          written += chunk.length;
+        } catch (error) {
+          if (!isRefused(error)) throw error;
+          // The database refuses a row (a NUL character, say): kept, it would block every later exposure.
+          for (const row of chunk) {
+            await this.insert([row]).catch((rowError: unknown) => {
+              if (!isRefused(rowError)) throw rowError;
+              this.dropped++;
+              this.logger.error({ err: rowError, exposure: row, dropped: this.dropped }, "exposure refused by the database: dropped");
+            });
+            written++;
+          }
+        }
       }
     } catch (error) {
       // Keep the unwritten ones for the next flush: an exposure lost silently skews every analysis.
       this.logger.error({ err: error, count: batch.length - written }, "writing exposures failed; will retry");
       this.buffer = batch.slice(written).concat(this.buffer);
+      this.retrying = true;
       if (!this.timer) {
         this.timer = setTimeout(() => void this.flush(), Math.max(this.options.flushMs, 1_000));
         this.timer.unref();
@@ -76,7 +94,14 @@ export class ExposureWriter {
     }
   }
 
+  private insert(rows: readonly Exposure[]): Promise<void> {
+    return this.db.read((em) => new ExposureRepository(em).insertMany(rows));
+  }
+
   get pending(): number {
     return this.buffer.length;
   }
 }
+
+/** A value the database will never store (see translateDriverError): retrying cannot help. */
+const isRefused = (error: unknown): boolean => error instanceof DomainError && error.code === "BAD_USER_INPUT";

@@ -289,6 +289,9 @@ const CASES: Case[] = [
     key: RUNNING,
     actor: "a".repeat(600),
   },
+  { name: "assign with a NUL character in the actor", send: () => gql(ASSIGN, { experiment: RUNNING, actor: "nul\u0000actor" }), code: "BAD_USER_INPUT", field: "actor", key: RUNNING },
+  // What the database refuses to store (class 22) is bad input too, never a 500, and nothing is written.
+  createCase("a NUL character in a description", { key: "bad-nul-description", description: "a\u0000b", variants }, "BAD_USER_INPUT"),
   { name: "assign with an empty actor", send: () => gql(ASSIGN, { experiment: RUNNING, actor: "" }), code: "BAD_USER_INPUT", field: "actor", key: RUNNING, actor: "" },
   {
     name: "assign with a context that is a JSON array",

@@ -328,6 +328,25 @@ describe("decide: exposures", () => {
     const counts = ok(await server.gql(EXPOSURE_COUNTS, { experiment: key })).exposureCounts as Array<{ exposures: number }>;
     expect(counts.reduce((n, c) => n + c.exposures, 0)).toBe(2);
   });
+
+  it("an exposure the database refuses (a NUL in its requestId) is dropped, and the ones after it are written", async () => {
+    const key = uniqueKey("exponul");
+    await started(server, key, { services: [`${key}_svc`] });
+    const refused = await decideOne(server, `${key}_svc`, { user_id: "nul-req" }, { requestId: "bad\u0000id" });
+    expect(refused.experiments).toHaveLength(1);
+    await decideOne(server, `${key}_svc`, { user_id: "after-nul" }, { requestId: "good-id" });
+    expect((await exposureLog(server, key)).map((e) => [e.actor, e.requestId])).toEqual([["after-nul", "good-id"]]);
+    await decideOne(server, `${key}_svc`, { user_id: "later" });
+    expect((await exposureLog(server, key)).map((e) => e.actor)).toEqual(["later", "after-nul"]);
+  });
+
+  it("an actor the database cannot store (a NUL character) is bad input, not a server error", async () => {
+    const key = uniqueKey("actornul");
+    await started(server, key, { services: [`${key}_svc`] });
+    const r = await decideRaw(server, [`${key}_svc`], { user_id: "a\u0000b" });
+    expect(errorCode(r)).toBe("BAD_USER_INPUT");
+    expect(await exposureLog(server, key)).toEqual([]);
+  });
 });
 
 describe("decideBatch", () => {
