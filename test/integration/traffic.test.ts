@@ -230,16 +230,20 @@ describe("a seeded run of setWeights and setTraffic in one shared layer", () => 
       const room = current[exps.indexOf(target)].traffic + view.freeSlots;
       let run: (dryRun: boolean) => Promise<any>;
       let expectRefusal: string | null = null;
+      // What was asked for: the applied change must show exactly this (not merely something consistent).
+      let requested: { traffic: number } | { weights: number[] };
       if (rand() < 0.5) {
         const weights = target.names.map(() => int(rand, 0, 4));
         if (!weights.some((w) => w > 0)) weights[0] = 1;
         run = async (dryRun) => setWeights(target.key, target.names.map((key, i) => ({ key, weight: weights[i]! })), dryRun);
+        requested = { weights };
         tally.weights++;
       } else {
-        const refuse = rand() < 0.15;
+        const refuse = rand() < 0.3;
         const traffic = refuse ? room + int(rand, 1, 300) : int(rand, 0, room);
         if (refuse) expectRefusal = traffic > SLOTS ? "BAD_USER_INPUT" : "CONFLICT";
         run = async (dryRun) => setTraffic(target.key, traffic, dryRun);
+        requested = { traffic };
         tally.traffic++;
       }
 
@@ -267,6 +271,9 @@ describe("a seeded run of setWeights and setTraffic in one shared layer", () => 
       const after = slotMap(seen.view.ranges);
 
       expect({ where, applied: change.applied, version: seen.version }).toEqual({ where, applied: true, version: version + 1 });
+      const targetNow = now[exps.indexOf(target)];
+      const got = "traffic" in requested ? { traffic: targetNow.traffic } : { weights: targetNow.variants.map((v: any) => v.weight) };
+      expect({ where, got }).toEqual({ where, got: requested });
       expect({ where, problems: rangeProblems(seen.view.ranges) }).toEqual({ where, problems: [] });
       expect({ where, moved: change.slotsMoved }).toEqual({ where, moved: changedSlots(before, after) });
       if (drySlots !== null) {
@@ -307,5 +314,6 @@ describe("a seeded run of setWeights and setTraffic in one shared layer", () => 
     expect(tally.weights).toBeGreaterThan(3);
     expect(tally.traffic - tally.refused).toBeGreaterThan(3);
     expect(tally.dry).toBeGreaterThan(0);
+    expect(tally.refused).toBeGreaterThan(0);
   });
 });
