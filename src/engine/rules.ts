@@ -1,6 +1,7 @@
 // Targeting rules (SPEC §4): the node grammar, its validation, and compilation into one closure.
 
 import { type Condition, compileCondition, FIELD_OPS, FIELD_TYPES, type FieldOp, type FieldType, takesList, unsupported } from "./conditions";
+import { isJsonObject } from "./definition";
 import { badInput } from "./errors";
 import { parseSemver } from "./semver";
 import type { JsonObject, JsonValue } from "./types";
@@ -28,7 +29,6 @@ const KEYS: Record<NodeType, readonly string[]> = {
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 const keyPath = (at: string, key: string): string => (IDENTIFIER.test(key) ? `${at}.${key}` : `${at}[${JSON.stringify(key)}]`);
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const oneOf = <T extends string>(list: readonly T[], v: unknown): v is T => typeof v === "string" && (list as readonly string[]).includes(v);
 const listed = (list: readonly string[]): string => list.join(", ");
 
@@ -109,7 +109,7 @@ function validateField(at: string, node: Record<string, unknown>): void {
 
 /** Validates one node's own keys and returns the nodes directly below it, in document order. */
 function validateNode(at: string, node: unknown): { below: readonly unknown[]; single: boolean } {
-  if (!isObject(node)) throw badInput(at, "a rule node must be a JSON object");
+  if (!isJsonObject(node)) throw badInput(at, "a rule node must be a JSON object");
   const type = node.type;
   if (!oneOf(NODE_TYPES, type)) throw badInput(`${at}.type`, `type must be one of ${listed(NODE_TYPES)}`);
   const allowed = KEYS[type];
