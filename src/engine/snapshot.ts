@@ -2,6 +2,7 @@
 
 import { countSlots } from "./allocation";
 import { SLOTS_PER_LAYER } from "./hashing";
+import { groupBy } from "./group-by";
 import { type AlignedParams, alignParams, ServiceMerge, type Shape, shapeOf } from "./merge-plan";
 import { deepFreeze, mergeParams } from "./params";
 import { type CompiledRule, compileRule, sharedRuleCompiler } from "./rules";
@@ -233,10 +234,8 @@ const byPriorityThenKey = (a: CompiledLayer, b: CompiledLayer) => a.priority - b
 /** Compiles the configuration; rules are compiled once here and evaluated as closures afterwards. */
 export function compileSnapshot(state: ConfigState, hasher: SlotHasher): Snapshot {
   const active = state.experiments.filter((e) => TAKES_PART.has(e.state));
-  const groups = new Map<string, string[]>();
-  for (const e of active) if (e.exclusionGroup !== null) groups.set(e.exclusionGroup, [...(groups.get(e.exclusionGroup) ?? []), e.key]);
-  const overridesOf = new Map<string, OverrideRow[]>();
-  for (const o of state.overrides) overridesOf.set(o.experiment, [...(overridesOf.get(o.experiment) ?? []), o]);
+  const groups = groupBy(active.filter((e) => e.exclusionGroup !== null), (e) => e.exclusionGroup!);
+  const overridesOf = groupBy(state.overrides, (o) => o.experiment);
   const layerRows = new Map(state.layers.map((l) => [l.key, l]));
   const experimentsOf = new Map<string, Experiment[]>(state.layers.map((l) => [l.key, []]));
   for (const e of active) experimentsOf.get(e.layer)?.push(e);
@@ -248,7 +247,7 @@ export function compileSnapshot(state: ConfigState, hasher: SlotHasher): Snapsho
   for (const e of active) {
     const layer = layerRows.get(e.layer);
     if (!layer) continue;
-    const peers = e.exclusionGroup === null ? [] : groups.get(e.exclusionGroup)!.filter((k) => k !== e.key);
+    const peers = e.exclusionGroup === null ? [] : groups.get(e.exclusionGroup)!.filter((g) => g !== e).map((g) => g.key);
     experiments.set(e.key, compileExperiment(e, layer, peers, overridesOf.get(e.key), shapeOfLayer.get(layer.key), compile));
   }
   const layers = new Map<string, CompiledLayer>();

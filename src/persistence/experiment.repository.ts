@@ -1,6 +1,7 @@
 // Experiments with their variants and layer: queries and the entity ↔ domain mapping.
 
 import type { EntityManager } from "typeorm";
+import { groupBy } from "../engine/group-by";
 import type { Experiment, ExperimentState, Layer, Variant } from "../engine/types";
 import { ExperimentEntity, LayerEntity, VariantEntity } from "./entities";
 
@@ -98,8 +99,7 @@ export class ExperimentRepository {
       .createQueryBuilder(VariantEntity, "v")
       .where("v.experiment_key IN (:...keys)", { keys: rows.map((r) => r.key) })
       .getMany();
-    const byExperiment = new Map<string, VariantEntity[]>();
-    for (const v of variants) byExperiment.set(v.experimentKey, [...(byExperiment.get(v.experimentKey) ?? []), v]);
+    const byExperiment = groupBy(variants, (v) => v.experimentKey);
     return rows.map((r) => experimentToDomain(r, byExperiment.get(r.key) ?? []));
   }
 
