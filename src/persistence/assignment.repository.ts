@@ -48,8 +48,6 @@ export interface BatchWriteOutcome {
   readonly excluded: Array<ActorPair & { readonly holder: string; readonly vid: number }>;
 }
 
-export type InsertOutcome = { readonly excluded: true } | { readonly excluded: false; readonly assignment: StoredAssignment };
-
 export class AssignmentRepository {
   constructor(private readonly em: EntityManager) {}
 
@@ -147,28 +145,6 @@ export class AssignmentRepository {
       [experiment, variantKeys],
     );
     return new Map(rows.map((r) => [r.variant_key, Number(r.n)]));
-  }
-
-  /**
-   * Stores a first assignment; call inside a transaction. With an exclusion group,
-   * an advisory lock on "group:actor" (a group key has no colon) orders concurrent writers across instances,
-   * so two experiments of one group can never both take the same actor. A row that
-   * is already there wins over this one (first write wins).
-   */
-  async insertFirstWins(a: Omit<StoredAssignment, "assignedAt">, group: string | null): Promise<InsertOutcome> {
-    if (group !== null) {
-      await this.em.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${group}:${a.actor}`]);
-      const existing = await this.findAssignment(a.experiment, a.actor);
-      if (existing) return { excluded: false, assignment: existing };
-      if (await this.heldByGroup(a.actor, group, a.experiment)) return { excluded: true };
-    }
-    await this.em.query(
-      `INSERT INTO assignments (experiment_key, actor, variant_key, vid) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (experiment_key, actor) DO NOTHING`,
-      [a.experiment, a.actor, a.variant, a.vid],
-    );
-    const stored = await this.findAssignment(a.experiment, a.actor);
-    return { excluded: false, assignment: stored! };
   }
 
   async upsertOverride(experiment: string, actor: string, variant: string): Promise<StoredOverride> {

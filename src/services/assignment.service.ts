@@ -102,11 +102,14 @@ export class AssignmentService {
       this.expose(experimentKey, variant.key, variant.vid, actor, request, false);
       return { ...sticky!, isOverride: false };
     }
-    const written = await this.db.transaction((em) =>
-      new AssignmentRepository(em).insertFirstWins({ experiment: experimentKey, actor, variant: variant.key, vid: variant.vid }, exp.exclusionGroup),
-    );
-    if (written.excluded) throw this.excluded(experimentKey, exp.exclusionGroup);
-    const stored = written.assignment;
+    // The same first-wins write as decide's: a row already there, or the group's holder, wins.
+    const stored = await this.db.transaction(async (em) => {
+      const repo = new AssignmentRepository(em);
+      const row = { experiment: experimentKey, actor, variant: variant.key, vid: variant.vid, group: exp.exclusionGroup };
+      const outcome = await repo.insertManyFirstWins([row]);
+      return outcome.excluded.length > 0 ? null : (await repo.findAssignment(experimentKey, actor))!;
+    });
+    if (stored === null) throw this.excluded(experimentKey, exp.exclusionGroup);
     this.expose(experimentKey, stored.variant, stored.vid, actor, request, false);
     return { ...stored, isOverride: false };
   }
