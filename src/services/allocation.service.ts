@@ -1,6 +1,7 @@
 // AllocationService: setWeights and setTraffic (SPEC §3, §6), moving as few slots as possible, with dry runs.
 
 import { countMovedSlots, countSlots } from "../engine/allocation";
+import { validateVariants } from "../engine/definition";
 import { DomainError, badInput } from "../engine/errors";
 import { SLOTS_PER_LAYER } from "../engine/hashing";
 import { assertMutable, assertWeightsMutable } from "../engine/lifecycle";
@@ -33,13 +34,7 @@ export class AllocationService {
    * the experiment and counts the slots that would change variant.
    */
   setWeights(key: string, weights: readonly { key: string; weight: number }[], dryRun: boolean, caller: Caller): Promise<WeightChange> {
-    if (weights.length === 0) throw badInput("weights", "at least one variant must keep a weight");
-    const seen = new Set<string>();
-    weights.forEach((w, i) => {
-      if (seen.has(w.key)) throw badInput(`weights[${i}].key`, `variant "${w.key}" is listed twice`);
-      seen.add(w.key);
-      if (!Number.isInteger(w.weight) || w.weight < 0) throw badInput(`weights[${i}].weight`, "weight must be an integer ≥ 0");
-    });
+    validateVariants("weights", weights);
     return this.plan(key, "set_weights", dryRun, caller, async (scope) => {
       const { experiment: exp } = await loadExperiment(scope.experiments, key);
       assertWeightsMutable(key, exp.state);
