@@ -384,7 +384,7 @@ it("a duplicate create leaves the original as it was", async () => {
   expect(ok(await server.gql(HISTORY, { key: ORIGINAL, limit: 0 })).history.map((r: { mutation: string }) => r.mutation)).toEqual(["created"]);
 });
 
-it("a failed setWeights keeps the weights, and a good one after it still applies", async () => {
+it("a failed setWeights keeps the weights, and a good one after it is still accepted (a dry run: the shared experiment must not change)", async () => {
   const before = ok(await server.gql(EXPERIMENT, { key: RUNNING })).experiment;
   const bad = await server.gql(SET_WEIGHTS, { key: RUNNING, weights: [{ key: "control", weight: 30 }, { key: "ghost", weight: 70 }] });
   expect(bad.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "weights[1].key" });
