@@ -21,9 +21,10 @@ export type OutReason = "INACTIVE" | "NO_ACTOR" | "RULE" | "EXCLUDED_BY_GROUP" |
 
 /**
  * The last rule evaluated during the current (synchronous) decideService call. Equal rules
- * share one closure (`sharedRuleCompiler`), so a rule common to many layers of a service runs
- * once per decision. Outside decideService (`judge` on its own), or when no two of the
- * service's experiments share a rule, `context` is null and every rule just runs.
+ * share one closure (`sharedRuleCompiler`), so a rule common to a run of consecutive layers
+ * runs once per decision; rules that alternate between layers are evaluated each time. Outside
+ * decideService (`judge` on its own), or when no two of the service's experiments share a
+ * rule, `context` is null and every rule just runs.
  */
 const ruleMemo: { context: JsonObject | null; rule: CompiledRule | null; held: boolean } = { context: null, rule: null, held: false };
 
@@ -135,7 +136,7 @@ export function judge(
 }
 
 /** The actor a layer hashes: its hash-key attribute as a string (numbers as their JSON text). */
-export function actorOf(context: JsonObject, hashKey: string): string | undefined {
+function actorOf(context: JsonObject, hashKey: string): string | undefined {
   const value: JsonValue | undefined = context[hashKey];
   if (typeof value === "string") return value === "" ? undefined : value;
   if (typeof value === "number" && Number.isFinite(value)) return String(value);

@@ -32,7 +32,7 @@ export interface AlignedParams {
   readonly nested: readonly (AlignedParams | null)[];
 }
 
-export function emptyShape(): Shape {
+function emptyShape(): Shape {
   return { keys: [], index: new Map(), children: [] };
 }
 
@@ -49,7 +49,7 @@ function keyIndex(shape: Shape, key: string): number {
 }
 
 /** Adds an object's keys, at every depth, to a shape. */
-export function extendShape(shape: Shape, object: JsonObject): Shape {
+function extendShape(shape: Shape, object: JsonObject): Shape {
   for (const key of Object.keys(object)) {
     const at = keyIndex(shape, key);
     const value = object[key]!;

@@ -110,7 +110,6 @@ export interface Snapshot {
   readonly version: number;
   readonly hasher: SlotHasher;
   readonly services: ReadonlyMap<string, ServicePlan>;
-  readonly layers: ReadonlyMap<string, CompiledLayer>;
   /** RUNNING and CONCLUDED experiments: the only ones that take part in decisions. */
   readonly experiments: ReadonlyMap<string, CompiledExperiment>;
 }
@@ -272,5 +271,5 @@ export function compileSnapshot(state: ConfigState, hasher: SlotHasher): Snapsho
       mergeNodes: 0,
     });
   }
-  return { version: state.version, hasher, services, layers, experiments };
+  return { version: state.version, hasher, services, experiments };
 }
