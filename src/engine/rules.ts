@@ -214,8 +214,8 @@ export function compileRule(rule: JsonObject | null): CompiledRule {
 
 /**
  * compileRule for many experiments at once: equal rules (same JSON text) get one closure.
- * Many experiments target alike ("country is US"), and a decision evaluates each distinct
- * closure once (see `decideService`), so sharing them is what makes that memo hit.
+ * Many experiments target alike ("country is US"), and a decision remembers the last closure
+ * it evaluated (see `decideService`), so sharing them is what makes that memo hit.
  */
 export function sharedRuleCompiler(): (rule: JsonObject) => CompiledRule {
   const compiled = new Map<string, CompiledRule>();
