@@ -42,11 +42,15 @@ export function createErrorFormatter(logger: Logger) {
 
 /**
  * graphql-js names the fault in its message: `Variable "$input" got invalid value … at "input.variants[0].weight"`,
- * or `Variable "$input" … Field "bogus" is not defined …`, or for inline arguments `Field "bogus" …`.
+ * or `Variable "$input" … Field "bogus" is not defined …`, or for inline arguments `Field "bogus" …`;
+ * an argument as `Unknown argument "x" on field "Query.decide"` or `Field "decide" argument "x" … is required`.
  */
 function offendingField(message: string): string | undefined {
   const at = /at "([^"]+)"/.exec(message)?.[1];
   if (at) return at;
+  const argument = /argument "([^"]+)"/.exec(message)?.[1];
+  const owner = /[Ff]ield "(?:[A-Za-z_]\w*\.)?([^".]+)"/.exec(message)?.[1];
+  if (argument && owner) return `${owner}.${argument}`;
   const variable = /Variable "\$([^"]+)"/.exec(message)?.[1];
   const field = /[Ff]ield "([^"]+)"/.exec(message)?.[1];
   if (variable && field) return `${variable}.${field}`;

@@ -124,6 +124,24 @@ const CASES: Case[] = [
   // In variables, graphql-js names no path for a top-level unknown field: the server reports the variable.
   createCase("unknown input field (in variables)", { key: "bad-bogus-variables", variants, bogus: 1 }, "BAD_USER_INPUT", "input.bogus"),
   {
+    name: "unknown argument",
+    send: () => gql(`mutation { createExperiment(input: {key: "bad-unknown-arg", variants: [{key: "a", weight: 1}]}, bogus: 1) { key } }`),
+    code: "BAD_USER_INPUT",
+    field: "createExperiment.bogus",
+    key: "bad-unknown-arg",
+    absent: true,
+    status: 400,
+  },
+  {
+    name: "missing required argument",
+    send: () => gql(`mutation { createExperiment { key } }`),
+    code: "BAD_USER_INPUT",
+    field: "createExperiment.input",
+    key: "bad-missing-arg",
+    absent: true,
+    status: 400,
+  },
+  {
     name: "unknown query field",
     send: () => gql(`mutation { createExperiment(input: {key: "bad-unknown-field", variants: [{key: "a", weight: 1}]}) { key nope } }`),
     code: "BAD_USER_INPUT",
