@@ -19,8 +19,11 @@ const LOG_LEVEL: Record<DomainErrorCode, "debug" | "warn" | "error"> = {
   UNAVAILABLE: "error",
 };
 
-/** Apollo's own request errors are all bad input in the terms of SPEC §8. */
-const APOLLO_INPUT_CODES = new Set(["GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "BAD_REQUEST", "BAD_USER_INPUT"]);
+/**
+ * Apollo's own request errors are all bad input in the terms of SPEC §8. (The persisted-query
+ * codes stay as they are: clients of that protocol act on them.)
+ */
+const APOLLO_INPUT_CODES = new Set(["GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "BAD_REQUEST", "BAD_USER_INPUT", "OPERATION_RESOLUTION_FAILURE"]);
 
 export function createErrorFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
@@ -31,7 +34,7 @@ export function createErrorFormatter(logger: Logger) {
     }
     const code = formatted.extensions?.code;
     if (typeof code === "string" && APOLLO_INPUT_CODES.has(code)) {
-      const field = offendingField(formatted.message);
+      const field = code === "OPERATION_RESOLUTION_FAILURE" ? "operationName" : offendingField(formatted.message);
       return { ...formatted, extensions: { ...formatted.extensions, code: "BAD_USER_INPUT", reason: code, ...(field ? { field } : {}) } };
     }
     if (typeof code === "string" && code !== "INTERNAL_SERVER_ERROR") return formatted;

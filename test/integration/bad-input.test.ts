@@ -124,6 +124,15 @@ const CASES: Case[] = [
   // In variables, graphql-js names no path for a top-level unknown field: the server reports the variable.
   createCase("unknown input field (in variables)", { key: "bad-bogus-variables", variants, bogus: 1 }, "BAD_USER_INPUT", "input.bogus"),
   {
+    name: "an operationName the document does not define",
+    send: () => post(JSON.stringify({ query: `mutation Make { createExperiment(input: {key: "bad-operation", variants: [{key: "a", weight: 1}]}) { key } }`, operationName: "Nope" })),
+    code: "BAD_USER_INPUT",
+    field: "operationName",
+    key: "bad-operation",
+    absent: true,
+    status: 400,
+  },
+  {
     name: "unknown argument",
     send: () => gql(`mutation { createExperiment(input: {key: "bad-unknown-arg", variants: [{key: "a", weight: 1}]}, bogus: 1) { key } }`),
     code: "BAD_USER_INPUT",
