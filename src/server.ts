@@ -175,7 +175,7 @@ export function createServer(deps: ServerDeps): TesseraServer {
     };
     handle().catch((error: unknown) => {
       if (error instanceof BodyError) return sendBadRequest(res, error.status, error.message);
-      deps.logger.error({ err: error }, "request failed");
+      deps.logger.error({ err: error, requestId: header(req, "x-request-id") }, "request failed");
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
       else res.end();
     });
