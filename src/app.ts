@@ -7,6 +7,7 @@ import type { AppConfig } from "./config";
 import type { Logger } from "./logger";
 import { createDataSource } from "./persistence/data-source";
 import { Database } from "./persistence/database";
+import { applyMigrations } from "./persistence/migrations";
 import { AllocationService } from "./services/allocation.service";
 import { AssignmentService } from "./services/assignment.service";
 import { ConfigChanges } from "./services/config-change";
@@ -21,17 +22,13 @@ export interface App {
   listen(port: number, host: string): Promise<AddressInfo>;
   /** Stops accepting, drains requests, flushes exposures, closes the database. */
   close(): Promise<void>;
-  readonly exposures: ExposureWriter;
 }
 
 export async function createApp(config: AppConfig, logger: Logger): Promise<App> {
   const { h32 } = await xxhash();
   const dataSource = createDataSource(config.database);
   await dataSource.initialize();
-  if (config.migrate) {
-    const applied = await dataSource.runMigrations({ transaction: "each" });
-    if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, "migrations applied");
-  }
+  if (config.migrate) await applyMigrations(dataSource, logger);
   const db = new Database(dataSource);
   const exposures = new ExposureWriter(db, logger, { flushMs: config.exposureFlushMs });
   const snapshots = new SnapshotStore(db, new SlotHasher(h32), logger);
@@ -48,7 +45,6 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   await server.start();
 
   return {
-    exposures,
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         server.httpServer.once("error", reject);

@@ -4,14 +4,14 @@ import "reflect-metadata";
 import { loadConfig } from "../config";
 import { createLogger } from "../logger";
 import { createDataSource } from "../persistence/data-source";
+import { applyMigrations } from "../persistence/migrations";
 
 async function migrate(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel);
   const dataSource = await createDataSource(config.database).initialize();
   try {
-    const applied = await dataSource.runMigrations({ transaction: "each" });
-    logger.info({ applied: applied.map((m) => m.name) }, applied.length ? "migrations applied" : "schema is up to date");
+    await applyMigrations(dataSource, logger);
   } finally {
     await dataSource.destroy();
   }
