@@ -1,18 +1,17 @@
 // The seed experiment service's assignment behaviours (000 `tests`), through GraphQL over HTTP.
 
-import xxhash from "xxhash-wasm";
-import { slotOf } from "../../src/engine/hashing";
 import {
   ARCHIVE, ASSIGN, CONCLUDE, EXPOSURE_COUNTS, FIFTY_FIFTY, SET_WEIGHTS, START,
   assign, createExperiment, errorCode, ok, runningExperiment, uniqueKey,
 } from "../helpers/factories";
+import { loadSlotOf, type SlotOf } from "../helpers/slots";
 import { startTestServer, type TestServer } from "../helpers/test-server";
 
 let server: TestServer;
-let h32: (s: string) => number;
+let slot: SlotOf;
 beforeAll(async () => {
   server = await startTestServer();
-  h32 = (await xxhash()).h32;
+  slot = await loadSlotOf();
 });
 afterAll(() => server.close());
 
@@ -66,7 +65,7 @@ describe("bucketing", () => {
     await runningExperiment(server, key);
     const actors = Array.from({ length: 100 }, (_, i) => `user:${i}`);
     const served = await inWaves(actors.length, 20, (i) => variantOf(key, actors[i]!));
-    const expected = actors.map((a) => (slotOf(h32, key, a) < 5000 ? "control" : "treatment"));
+    const expected = actors.map((a) => (slot(key, a) < 5000 ? "control" : "treatment"));
     expect(served).toEqual(expected);
   });
 
@@ -172,7 +171,7 @@ describe("lifecycle with assignments", () => {
   it("restarting a concluded experiment clears the winner and serves by bucket again", async () => {
     const key = uniqueKey();
     await runningExperiment(server, key);
-    const expected = slotOf(h32, key, "user:7") < 5000 ? "control" : "treatment";
+    const expected = slot(key, "user:7") < 5000 ? "control" : "treatment";
     // The winner is the variant user:7's slot does not give: serving it after the restart would show.
     ok(await server.gql(CONCLUDE, { key, winner: expected === "control" ? "treatment" : "control" }));
     const restarted = ok(await server.gql(START, { key })).startExperiment;

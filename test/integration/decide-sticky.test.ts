@@ -2,23 +2,23 @@
 // writes, weight changes never move an assignment. On PostgreSQL the rows are also checked directly and a
 // second server instance on the same database takes part; PGlite (one session) runs the same tests on one.
 
-import xxhash from "xxhash-wasm";
 import {
   configVersion, createLayer, decide, decideBatch, decideRaw, exposureLog, started, storedAssignment,
   type Decision, type ExperimentDecision,
 } from "../helpers/decide-factories";
 import { SET_WEIGHTS, ok, uniqueKey } from "../helpers/factories";
 import { ON_POSTGRES, withPg } from "../helpers/test-database";
+import { loadSlotOf, type SlotOf } from "../helpers/slots";
 import { startTestServer, type TestServer } from "../helpers/test-server";
 
 let server: TestServer;
-let h32: (s: string) => number;
+let slot: SlotOf;
 /** A second instance on the same database (PostgreSQL only; an in-memory PGlite is private to one instance). */
 let peer: TestServer | null = null;
 
 beforeAll(async () => {
   server = await startTestServer();
-  h32 = (await xxhash()).h32;
+  slot = await loadSlotOf();
 });
 afterEach(async () => {
   await peer?.stop();
@@ -26,7 +26,6 @@ afterEach(async () => {
 });
 afterAll(() => server.close());
 
-const slot = (salt: string, actor: string) => h32(`${salt}:${actor}`) % 10000;
 const byHalf = (salt: string, actor: string) => (slot(salt, actor) < 5000 ? "control" : "treatment");
 
 /**

@@ -1,6 +1,5 @@
 // decide and decideBatch through GraphQL over HTTP (SPEC §5, §7): layers, merge, sources, rules, groups, exposures.
 
-import xxhash from "xxhash-wasm";
 import {
   actorsWhere, configVersion, createLayer, decide, decideBatch, decideOne, decideRaw, exposureLog, started, storedAssignment, updateLayer,
   DECIDE_BATCH, type ServiceDecision,
@@ -8,18 +7,17 @@ import {
 import {
   ARCHIVE, CLEAR_OVERRIDE, CONCLUDE, EXPOSURE_COUNTS, SET_OVERRIDE, START, assign, createExperiment, errorCode, ok, uniqueKey,
 } from "../helpers/factories";
+import { loadSlotOf, type SlotOf } from "../helpers/slots";
 import { startTestServer, type TestServer } from "../helpers/test-server";
 
 let server: TestServer;
-let h32: (s: string) => number;
+let slot: SlotOf;
 beforeAll(async () => {
   server = await startTestServer();
-  h32 = (await xxhash()).h32;
+  slot = await loadSlotOf();
 });
 afterAll(() => server.close());
 
-/** SPEC §2, computed here independently of the server. */
-const slot = (salt: string, actor: string) => h32(`${salt}:${actor}`) % 10000;
 const TWO = (a: Record<string, unknown>, b: Record<string, unknown>) => [{ key: "control", weight: 50, params: a }, { key: "treatment", weight: 50, params: b }];
 const vidOf = (exp: any, variant: string): number => exp.variants.find((v: any) => v.key === variant).vid;
 const empty = (service: string): ServiceDecision => ({ service, parameters: {}, vids: [], matchedLayers: [], experiments: [], reasons: null });
