@@ -1,6 +1,6 @@
 // GraphQL documents and helpers for the decide / decideBatch integration tests.
 
-import { START, createExperiment, ok } from "./factories";
+import { ASSIGNMENT, EXPOSURES, START, createExperiment, ok } from "./factories";
 import type { GqlResponse, TestServer } from "./test-server";
 
 export const DECISION_FIELDS = `configVersion results { service parameters vids matchedLayers reasons
@@ -10,15 +10,6 @@ export const DECIDE = `query($services: [String!]!, $context: JSON!, $requestId:
   decide(services: $services, context: $context, requestId: $requestId, explain: $explain) { ${DECISION_FIELDS} } }`;
 export const DECIDE_BATCH = `query($requests: [DecideInput!]!, $explain: Boolean) {
   decideBatch(requests: $requests, explain: $explain) { ${DECISION_FIELDS} } }`;
-export const CREATE_LAYER = `mutation($input: CreateLayerInput!) {
-  createLayer(input: $input) { key priority services hashKey salt enabled defaultParams freeSlots } }`;
-export const UPDATE_LAYER = `mutation($key: String!, $input: UpdateLayerInput!) {
-  updateLayer(key: $key, input: $input) { key priority enabled defaultParams } }`;
-export const ASSIGNMENT = `query($experiment: String!, $actor: String!) {
-  assignment(experiment: $experiment, actor: $actor) { experiment actor variant vid isOverride } }`;
-export const EXPOSURES = `query($experiment: String!, $actor: String) {
-  exposures(experiment: $experiment, actor: $actor, limit: 0) { experiment variant vid actor requestId isOverride } }`;
-export const CONFIG_VERSION = `query { configVersion }`;
 
 export type Source = "OVERRIDE" | "STICKY" | "BUCKET" | "WINNER";
 export interface ExperimentDecision { experiment: string; variant: string; vid: number; layer: string; slot: number; source: Source }
@@ -60,24 +51,12 @@ export async function decideBatch(
   return ok(await server.gql(DECIDE_BATCH, { requests, explain })).decideBatch as Decision[];
 }
 
-export async function createLayer(server: TestServer, input: Record<string, unknown>) {
-  return ok(await server.gql(CREATE_LAYER, { input })).createLayer;
-}
-
-export async function updateLayer(server: TestServer, key: string, input: Record<string, unknown>) {
-  return ok(await server.gql(UPDATE_LAYER, { key, input })).updateLayer;
-}
-
 export async function storedAssignment(server: TestServer, experiment: string, actor: string): Promise<StoredAssignment | null> {
   return ok(await server.gql(ASSIGNMENT, { experiment, actor })).assignment as StoredAssignment | null;
 }
 
 export async function exposureLog(server: TestServer, experiment: string, actor?: string): Promise<ExposureRow[]> {
   return ok(await server.gql(EXPOSURES, { experiment, actor })).exposures as ExposureRow[];
-}
-
-export async function configVersion(server: TestServer): Promise<number> {
-  return ok(await server.gql(CONFIG_VERSION)).configVersion as number;
 }
 
 /** Creates and starts an experiment (50/50 control/treatment unless told); returns it as created, with its variants and vids. */

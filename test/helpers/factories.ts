@@ -19,10 +19,19 @@ export const CLEAR_OVERRIDE = `mutation($experiment: String!, $actor: String!) {
 export const HISTORY = `query($key: String!, $limit: Int) { history(key: $key, limit: $limit) { key mutation actor at configVersion } }`;
 export const EXPOSURE_COUNTS = `query($experiment: String!) { exposureCounts(experiment: $experiment) { variant exposures } }`;
 export const EXPERIMENT = `query($key: String!) { experiment(key: $key) { ${EXPERIMENT_FIELDS} } }`;
+export const ASSIGNMENT = `query($experiment: String!, $actor: String!) {
+  assignment(experiment: $experiment, actor: $actor) { experiment actor variant vid isOverride } }`;
+export const EXPOSURES = `query($experiment: String!, $actor: String) {
+  exposures(experiment: $experiment, actor: $actor, limit: 0) { experiment variant vid actor requestId isOverride } }`;
+export const CONFIG_VERSION = `query { configVersion }`;
 
 let counter = 0;
 /** A key no other test in this file uses. */
 export const uniqueKey = (prefix = "exp") => `${prefix}_${++counter}_${Date.now().toString(36)}`;
+
+export async function configVersion(server: TestServer): Promise<number> {
+  return ok(await server.gql(CONFIG_VERSION)).configVersion as number;
+}
 
 export interface VariantSpec {
   key: string;

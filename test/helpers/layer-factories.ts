@@ -1,6 +1,6 @@
 // GraphQL documents, factories and slot arithmetic shared by the layer and traffic tests.
 
-import { EXPERIMENT, EXPERIMENT_FIELDS, FIFTY_FIFTY, HISTORY, createExperiment, ok, uniqueKey } from "./factories";
+import { EXPERIMENT, EXPERIMENT_FIELDS, FIFTY_FIFTY, HISTORY, configVersion, createExperiment, ok, uniqueKey } from "./factories";
 import type { GqlResponse, TestServer } from "./test-server";
 
 export const SLOTS = 10_000;
@@ -25,6 +25,10 @@ export async function createLayer(server: TestServer, input: Record<string, unkn
   return ok(await server.gql(CREATE_LAYER, { input })).createLayer;
 }
 
+export async function updateLayer(server: TestServer, key: string, input: Record<string, unknown>) {
+  return ok(await server.gql(UPDATE_LAYER, { key, input })).updateLayer;
+}
+
 export async function getLayer(server: TestServer, key: string) {
   return ok(await server.gql(LAYER, { key })).layer;
 }
@@ -34,10 +38,6 @@ export const vidsOf = (exp: { variants: Array<{ vid: number }> }): number[] => e
 
 export async function getExperiment(server: TestServer, key: string) {
   return ok(await server.gql(EXPERIMENT, { key })).experiment;
-}
-
-export async function configVersion(server: TestServer): Promise<number> {
-  return ok(await server.gql(`{ configVersion }`)).configVersion;
 }
 
 /** The mutation names of a key's history, newest first. */

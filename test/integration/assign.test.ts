@@ -1,7 +1,7 @@
 // The seed experiment service's assignment behaviours (000 `tests`), through GraphQL over HTTP.
 
 import {
-  ARCHIVE, ASSIGN, CONCLUDE, EXPOSURE_COUNTS, FIFTY_FIFTY, SET_WEIGHTS, START,
+  ARCHIVE, ASSIGN, CONCLUDE, EXPOSURE_COUNTS, EXPOSURES, FIFTY_FIFTY, SET_WEIGHTS, START,
   assign, createExperiment, errorCode, ok, runningExperiment, uniqueKey,
 } from "../helpers/factories";
 import { loadSlotOf, type SlotOf } from "../helpers/slots";
@@ -14,9 +14,6 @@ beforeAll(async () => {
   slot = await loadSlotOf();
 });
 afterAll(() => server.close());
-
-const EXPOSURES = `query($experiment: String!, $actor: String) {
-  exposures(experiment: $experiment, actor: $actor, limit: 0) { experiment variant vid actor requestId isOverride } }`;
 
 /** Runs `count` calls, `width` at a time (bounded load on the test server). */
 async function inWaves<T>(count: number, width: number, call: (i: number) => Promise<T>): Promise<T[]> {

@@ -4,15 +4,12 @@
 // On PostgreSQL the rows are also counted directly; PGlite is a single session, so there the
 // same tests check through GraphQL only.
 
-import { ASSIGN, EXPOSURE_COUNTS, HISTORY, SET_OVERRIDE, ok, runningExperiment } from "../helpers/factories";
+import { ASSIGN, ASSIGNMENT, EXPOSURE_COUNTS, HISTORY, SET_OVERRIDE, configVersion, ok, runningExperiment } from "../helpers/factories";
 import { ON_POSTGRES, withPg } from "../helpers/test-database";
 import { startTestServer, type TestServer } from "../helpers/test-server";
 
 let server: TestServer;
 
-const ASSIGNMENT = `query($experiment: String!, $actor: String!) {
-  assignment(experiment: $experiment, actor: $actor) { experiment actor variant vid isOverride } }`;
-const CONFIG_VERSION = `query { configVersion }`;
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -29,10 +26,6 @@ async function countAssignmentRows(experiment: string, actor: string): Promise<n
 
 async function assignment(experiment: string, actor: string) {
   return ok(await server.gql(ASSIGNMENT, { experiment, actor })).assignment as { variant: string; vid: number; isOverride: boolean } | null;
-}
-
-async function configVersion(): Promise<number> {
-  return ok(await server.gql(CONFIG_VERSION)).configVersion as number;
 }
 
 it("50 concurrent assigns for one new actor store one row and return one variant", async () => {
@@ -134,7 +127,7 @@ it("two experiments of one exclusion group assigned concurrently: exactly one ta
 it("20 concurrent setOverride calls raise configVersion by exactly 20, one history record each", async () => {
   const key = "conc-overrides";
   await runningExperiment(server, key);
-  const before = await configVersion();
+  const before = await configVersion(server);
   const actors = Array.from({ length: 20 }, (_, i) => `qa:${i}`);
 
   const replies = await Promise.all(
@@ -142,7 +135,7 @@ it("20 concurrent setOverride calls raise configVersion by exactly 20, one histo
   );
   for (const r of replies) expect(r.errors).toBeUndefined();
 
-  expect(await configVersion()).toBe(before + 20);
+  expect(await configVersion(server)).toBe(before + 20);
   const history = ok(await server.gql(HISTORY, { key, limit: 0 })).history as Array<{ mutation: string; configVersion: number }>;
   const overrides = history.filter((r) => r.mutation === "set_override");
   expect(overrides).toHaveLength(20);
@@ -175,11 +168,11 @@ it("concurrent config changes of different kinds on several experiments lose no 
   const expected = ok(await server.gql(EXP, { key: reference })).experiment;
   expect(expected).toMatchObject({ description: "changed", variants: [{ key: "control", weight: 30 }, { key: "treatment", weight: 70 }] });
 
-  const before = await configVersion();
+  const before = await configVersion(server);
   const replies = await Promise.all(keys.flatMap((key) => changes(key).map((change) => change())));
   for (const r of replies) expect(r.errors).toBeUndefined();
 
-  expect(await configVersion()).toBe(before + 9);
+  expect(await configVersion(server)).toBe(before + 9);
   const versions: number[] = [];
   for (const key of keys) {
     const history = ok(await server.gql(HISTORY, { key, limit: 3 })).history as Array<{ mutation: string; configVersion: number }>;

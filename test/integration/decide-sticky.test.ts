@@ -3,10 +3,10 @@
 // second server instance on the same database takes part; PGlite (one session) runs the same tests on one.
 
 import {
-  configVersion, createLayer, decide, decideBatch, decideRaw, exposureLog, started, storedAssignment,
-  type Decision, type ExperimentDecision,
+  decide, decideBatch, decideRaw, exposureLog, started, storedAssignment, type Decision, type ExperimentDecision,
 } from "../helpers/decide-factories";
-import { SET_WEIGHTS, ok, uniqueKey } from "../helpers/factories";
+import { SET_WEIGHTS, configVersion, ok, uniqueKey } from "../helpers/factories";
+import { createLayer } from "../helpers/layer-factories";
 import { ON_POSTGRES, withPg } from "../helpers/test-database";
 import { loadSlotOf, type SlotOf } from "../helpers/slots";
 import { startTestServer, type TestServer } from "../helpers/test-server";

@@ -1,12 +1,12 @@
 // decide and decideBatch through GraphQL over HTTP (SPEC §5, §7): layers, merge, sources, rules, groups, exposures.
 
 import {
-  actorsWhere, configVersion, createLayer, decide, decideBatch, decideOne, decideRaw, exposureLog, started, storedAssignment, updateLayer,
-  DECIDE_BATCH, type ServiceDecision,
+  actorsWhere, decide, decideBatch, decideOne, decideRaw, exposureLog, started, storedAssignment, DECIDE_BATCH, type ServiceDecision,
 } from "../helpers/decide-factories";
 import {
-  ARCHIVE, CLEAR_OVERRIDE, CONCLUDE, EXPOSURE_COUNTS, SET_OVERRIDE, START, assign, createExperiment, errorCode, ok, uniqueKey,
+  ARCHIVE, CLEAR_OVERRIDE, CONCLUDE, EXPOSURE_COUNTS, SET_OVERRIDE, START, assign, configVersion, createExperiment, errorCode, ok, uniqueKey,
 } from "../helpers/factories";
+import { createLayer, updateLayer } from "../helpers/layer-factories";
 import { loadSlotOf, type SlotOf } from "../helpers/slots";
 import { startTestServer, type TestServer } from "../helpers/test-server";
 

@@ -1,9 +1,9 @@
 // Explicit layers through GraphQL: create, update, read, set ranges directly; experiments placed in them.
 
-import { ARCHIVE, CREATE, FIFTY_FIFTY, START, createExperiment, ok, uniqueKey } from "../helpers/factories";
+import { ARCHIVE, CREATE, FIFTY_FIFTY, START, configVersion, createExperiment, ok, uniqueKey } from "../helpers/factories";
 import {
   CREATE_LAYER, LAYERS, SET_RANGES, SLOTS, UPDATE_LAYER, type Range,
-  configVersion, createLayer, expectError, layerWithTwo, expectedCounts, experimentIn, getExperiment, getLayer, mutationsOf, rangeProblems, slotMap, slotsOf, span, stateOf, vidsOf,
+  createLayer, expectError, layerWithTwo, expectedCounts, experimentIn, getExperiment, getLayer, mutationsOf, rangeProblems, slotMap, slotsOf, span, stateOf, vidsOf,
 } from "../helpers/layer-factories";
 import { startTestServer, type TestServer } from "../helpers/test-server";
 

@@ -1,9 +1,9 @@
 // setTraffic and setWeights through GraphQL: minimal slot movement, dry runs, errors, and a seeded property run.
 
-import { ARCHIVE, CONCLUDE, FIFTY_FIFTY, SET_WEIGHTS, START, createExperiment, ok, uniqueKey } from "../helpers/factories";
+import { ARCHIVE, CONCLUDE, FIFTY_FIFTY, SET_WEIGHTS, START, configVersion, createExperiment, ok, uniqueKey } from "../helpers/factories";
 import {
   SET_RANGES, SET_TRAFFIC, SLOTS, type Range,
-  changedSlots, configVersion, createLayer, expectError, layerWithTwo, expectedCounts, experimentIn, getExperiment, getLayer, lowestFree, missing,
+  changedSlots, createLayer, expectError, layerWithTwo, expectedCounts, experimentIn, getExperiment, getLayer, lowestFree, missing,
   mutationsOf, rangeProblems, slotMap, slotsOf, span, stateOf, vidsOf,
 } from "../helpers/layer-factories";
 import { int, prng } from "../helpers/prng";
