@@ -62,13 +62,19 @@ async function gql(url: string, query: string, variables: Record<string, unknown
 
 it("exits 0 on SIGTERM after writing the exposures still in memory", async () => {
   const first = await startProcess();
-  const created = await gql(first.url, `mutation($input: CreateExperimentInput!) { createExperiment(input: $input) { key } }`, {
-    input: { key: "shutdown_exp", variants: FIFTY_FIFTY },
-  });
-  expect(created.errors).toBeUndefined();
-  await gql(first.url, `mutation { startExperiment(key: "shutdown_exp") { state } }`);
-  const assigned = await gql(first.url, ASSIGN, { experiment: "shutdown_exp", actor: "user:1" });
-  expect(assigned.data.assign.variant).toMatch(/control|treatment/);
+  try {
+    const created = await gql(first.url, `mutation($input: CreateExperimentInput!) { createExperiment(input: $input) { key } }`, {
+      input: { key: "shutdown_exp", variants: FIFTY_FIFTY },
+    });
+    expect(created.errors).toBeUndefined();
+    await gql(first.url, `mutation { startExperiment(key: "shutdown_exp") { state } }`);
+    const assigned = await gql(first.url, ASSIGN, { experiment: "shutdown_exp", actor: "user:1" });
+    expect(assigned.data.assign.variant).toMatch(/control|treatment/);
+  } catch (error) {
+    // A failed step must not leave the process running (Jest would wait for it).
+    first.child.kill("SIGKILL");
+    throw error;
+  }
   first.child.kill("SIGTERM");
   expect(await first.exited).toBe(0);
   // The orderly path ran to its end (drain → flush → close), not some other signal handler.

@@ -53,6 +53,7 @@ it("a failed transaction's writes are not committed by a concurrent one", async 
 });
 
 it("int8 values come back as numbers on both drivers", async () => {
-  const [row] = await ds.query(`SELECT 9007199254740991::int8 AS big, count(*) AS n FROM notes`);
+  // count(*) is int8 too; over a list of its own, so the test needs no other test's rows.
+  const [row] = await ds.query(`SELECT 9007199254740991::int8 AS big, count(*) AS n FROM (VALUES (1)) AS v(x)`);
   expect(row).toEqual({ big: 9007199254740991, n: 1 });
 });
