@@ -2,14 +2,17 @@
 
 import { DomainError } from "../../src/engine/errors";
 
-/** The BAD_USER_INPUT error `fn` throws; fails when it throws nothing or something else. */
-export function expectBadInput(fn: () => unknown): DomainError {
+/** The DomainError `fn` throws (with `code`, when given); fails when it throws nothing or something else. */
+export function expectDomainError(fn: () => unknown, code?: string): DomainError {
   try {
     fn();
   } catch (e) {
     expect(e).toBeInstanceOf(DomainError);
-    expect((e as DomainError).code).toBe("BAD_USER_INPUT");
+    if (code !== undefined) expect((e as DomainError).code).toBe(code);
     return e as DomainError;
   }
-  throw new Error("expected BAD_USER_INPUT, nothing was thrown");
+  throw new Error(`expected ${code ?? "a DomainError"}, nothing was thrown`);
 }
+
+/** The BAD_USER_INPUT error `fn` throws; fails when it throws nothing or something else. */
+export const expectBadInput = (fn: () => unknown): DomainError => expectDomainError(fn, "BAD_USER_INPUT");

@@ -3,6 +3,7 @@
 import { DomainError } from "../../src/engine/errors";
 import { TRANSITIONS, assertMutable, assertTransition, assertWeightsMutable } from "../../src/engine/lifecycle";
 import { EXPERIMENT_STATES, type ExperimentState } from "../../src/engine/types";
+import { expectDomainError } from "../helpers/domain-errors";
 
 /** What SPEC §6 allows: start / conclude / archive from any state but ARCHIVED; nothing leads back to DRAFT. */
 const ALLOWED: Record<ExperimentState, Record<ExperimentState, boolean>> = {
@@ -16,16 +17,6 @@ const PAIRS = EXPERIMENT_STATES.flatMap((from) =>
   EXPERIMENT_STATES.map((to) => ({ from, to, allowed: ALLOWED[from][to] })),
 );
 
-/** The DomainError `fn` throws, or a failure if it throws nothing or something else. */
-function thrown(fn: () => void): DomainError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DomainError);
-    return e as DomainError;
-  }
-  throw new Error("expected a DomainError, nothing was thrown");
-}
 
 describe("TRANSITIONS / assertTransition", () => {
   it("covers all 16 pairs", () => {
@@ -38,13 +29,13 @@ describe("TRANSITIONS / assertTransition", () => {
     if (allowed) {
       expect(() => assertTransition("exp", from, to)).not.toThrow();
     } else {
-      const e = thrown(() => assertTransition("exp", from, to));
+      const e = expectDomainError(() => assertTransition("exp", from, to));
       expect(e.details).toMatchObject({ key: "exp", state: from });
     }
   });
 
   it.each(EXPERIMENT_STATES)("ARCHIVED → %s throws code ARCHIVED (terminal)", (to) => {
-    const e = thrown(() => assertTransition("old_exp", "ARCHIVED", to));
+    const e = expectDomainError(() => assertTransition("old_exp", "ARCHIVED", to));
     expect(e.code).toBe("ARCHIVED");
     expect(e.message).toContain("old_exp");
   });
@@ -63,7 +54,7 @@ describe("assertMutable", () => {
     ["ARCHIVED", "ARCHIVED"],
   ])("%s → %p", (state, code) => {
     if (code === null) expect(() => assertMutable("exp", state)).not.toThrow();
-    else expect(thrown(() => assertMutable("exp", state)).code).toBe(code);
+    else expect(expectDomainError(() => assertMutable("exp", state)).code).toBe(code);
   });
 });
 
@@ -77,7 +68,7 @@ describe("assertWeightsMutable (setWeights guard)", () => {
     if (code === null) {
       expect(() => assertWeightsMutable("exp", state)).not.toThrow();
     } else {
-      const e = thrown(() => assertWeightsMutable("exp", state));
+      const e = expectDomainError(() => assertWeightsMutable("exp", state));
       expect(e.code).toBe(code);
       expect(e.details).toMatchObject({ key: "exp", state });
     }
