@@ -1,9 +1,10 @@
 // The seed experiment service's assignment behaviours (000 `tests`), through GraphQL over HTTP.
 
 import {
-  ARCHIVE, ASSIGN, CONCLUDE, EXPOSURE_COUNTS, EXPOSURES, FIFTY_FIFTY, SET_WEIGHTS, START,
+  ARCHIVE, ASSIGN, ASSIGNMENT, CONCLUDE, EXPOSURE_COUNTS, EXPOSURES, FIFTY_FIFTY, SET_WEIGHTS, START,
   assign, createExperiment, errorCode, ok, runningExperiment, uniqueKey,
 } from "../helpers/factories";
+import { actorsWhere } from "../helpers/decide-factories";
 import { loadSlotOf, type SlotOf } from "../helpers/slots";
 import { startTestServer, type TestServer } from "../helpers/test-server";
 
@@ -100,6 +101,31 @@ describe("bucketing", () => {
     const key = uniqueKey();
     await runningExperiment(server, key, { variants: [{ key: "a", weight: 0 }, { key: "b", weight: 0 }] });
     expect(errorCode(await assign(server, key, "user:1"))).toBe("NO_VARIANT");
+  });
+});
+
+describe("not in the experiment", () => {
+  const US_ONLY = { type: "field", field: "country", op: "eq", values: ["US"] };
+
+  it("returns null when the targeting rule is false, storing no assignment and no exposure", async () => {
+    const key = uniqueKey("assign_rule");
+    await runningExperiment(server, key, { rule: US_ONLY });
+    expect(ok(await assign(server, key, "fr-user", { context: { country: "FR" } })).assign).toBeNull();
+    expect(ok(await server.gql(ASSIGNMENT, { experiment: key, actor: "fr-user" })).assignment).toBeNull();
+    expect(ok(await assign(server, key, "us-user", { context: { country: "US" } })).assign).not.toBeNull();
+    const counts = ok(await server.gql(EXPOSURE_COUNTS, { experiment: key })).exposureCounts;
+    expect(counts.reduce((n: number, c: { exposures: number }) => n + c.exposures, 0)).toBe(1);
+  });
+
+  it("returns null for an actor whose slot the experiment does not own", async () => {
+    const key = uniqueKey("assign_traffic");
+    await runningExperiment(server, key, { traffic: 5000 });
+    // traffic takes the lowest slots: [0, 5000) is owned, the rest is not.
+    const [inside] = actorsWhere(slot, key, "in", 1, (s) => s < 5000);
+    const [outside] = actorsWhere(slot, key, "out", 1, (s) => s >= 5000);
+    expect(ok(await assign(server, key, outside!)).assign).toBeNull();
+    expect(ok(await server.gql(ASSIGNMENT, { experiment: key, actor: outside })).assignment).toBeNull();
+    expect(ok(await assign(server, key, inside!)).assign).not.toBeNull();
   });
 });
 

@@ -6,6 +6,7 @@
 import {
   ARCHIVE,
   ASSIGN,
+  CLEAR_OVERRIDE,
   CONCLUDE,
   CREATE,
   EXPERIMENT,
@@ -307,6 +308,22 @@ const CASES: Case[] = [
     field: "winner",
     key: RUNNING,
   },
+  {
+    name: "setOverride in an unknown experiment",
+    send: () => gql(SET_OVERRIDE, { experiment: "bad-nobody-override", actor: "u1", variant: "control" }),
+    code: "NOT_FOUND",
+    key: "bad-nobody-override",
+    absent: true,
+  },
+  {
+    name: "clearOverride in an unknown experiment",
+    send: () => gql(CLEAR_OVERRIDE, { experiment: "bad-nobody-clear", actor: "u1" }),
+    code: "NOT_FOUND",
+    key: "bad-nobody-clear",
+    absent: true,
+  },
+  { name: "exposureCounts of an unknown experiment", send: () => gql(EXPOSURE_COUNTS, { experiment: "bad-nobody-counts" }), code: "NOT_FOUND", key: "bad-nobody-counts", absent: true },
+  { name: "exposures with limit -1", send: () => gql(`query($experiment: String!, $limit: Int) { exposures(experiment: $experiment, limit: $limit) { actor } }`, { experiment: RUNNING, limit: -1 }), code: "BAD_USER_INPUT", field: "limit", key: RUNNING },
   { name: "history with limit -1", send: () => gql(HISTORY, { key: RUNNING, limit: -1 }), code: "BAD_USER_INPUT", field: "limit", key: RUNNING },
   {
     name: "assign with a 600-character actor",

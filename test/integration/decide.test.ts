@@ -380,7 +380,7 @@ describe("decideBatch", () => {
     expect(await exposureLog(server, key, "twice")).toHaveLength(1);
   });
 
-  it("refuses more than 1,000 requests and a context that is not a JSON object, naming the field, writing nothing", async () => {
+  it("refuses more than 1,000 requests, more than 100 services and a context that is not a JSON object, naming the field, writing nothing", async () => {
     const key = uniqueKey("batchbad");
     await started(server, key, { services: [`${key}_svc`] });
     const many = (n: number) => Array.from({ length: n }, () => ({ services: ["unserved"], context: {} }));
@@ -395,7 +395,11 @@ describe("decideBatch", () => {
       const single = await decideRaw(server, [`${key}_svc`], bad);
       expect([errorCode(single), single.errors?.[0]?.extensions.field]).toEqual(["BAD_USER_INPUT", "context"]);
     }
+    const services = (n: number) => [`${key}_svc`, ...Array.from({ length: n - 1 }, (_, i) => `other_${i}`)];
+    const tooManyServices = await decideRaw(server, services(101), { user_id: "bb0" });
+    expect([errorCode(tooManyServices), tooManyServices.errors?.[0]?.extensions.field]).toEqual(["BAD_USER_INPUT", "services"]);
     expect(await storedAssignment(server, key, "bb0")).toBeNull();
     expect(ok(await server.gql(EXPOSURE_COUNTS, { experiment: key })).exposureCounts.map((c: any) => c.exposures)).toEqual([0, 0]);
+    expect((await decide(server, services(100), { user_id: "bb-100" })).results).toHaveLength(100);
   });
 });

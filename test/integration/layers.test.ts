@@ -42,6 +42,8 @@ describe("createLayer", () => {
     ["a service listed twice", { services: ["web", "web"] }, "input.services[1]"],
     ["a blank hashKey", { hashKey: "  " }, "input.hashKey"],
     ["an empty salt", { salt: "" }, "input.salt"],
+    ["a hashKey over 128 characters", { hashKey: "h".repeat(129) }, "input.hashKey"],
+    ["a salt over 128 characters", { salt: "s".repeat(129) }, "input.salt"],
     ["defaultParams that are an array", { defaultParams: [1] }, "input.defaultParams"],
     ["defaultParams that are a string", { defaultParams: "x" }, "input.defaultParams"],
     ["a __proto__ key deep in defaultParams", { defaultParams: JSON.parse('{"ui":{"list":[{"__proto__":{"x":1}}]}}') }, "input.defaultParams.ui.list[0].__proto__"],
