@@ -46,7 +46,7 @@ export class AllocationService {
       // Keep the experiment's variant order: the split follows it.
       const order = new Map(exp.variants.map((v, i) => [v.key, i]));
       variants.sort((a, b) => order.get(a.key)! - order.get(b.key)!);
-      return { before: exp, next: await reweigh(scope, { ...exp, version: exp.version + 1 }, variants) };
+      return { before: exp, next: await reweigh(scope, exp, variants) };
     });
   }
 
@@ -70,7 +70,7 @@ export class AllocationService {
           freeSlots: countSlots(free),
         });
       }
-      return { before: exp, next: await reweigh(scope, { ...exp, version: exp.version + 1 }, exp.variants, traffic, free) };
+      return { before: exp, next: await reweigh(scope, exp, exp.variants, traffic, free) };
     });
   }
 
@@ -79,13 +79,13 @@ export class AllocationService {
     if (dryRun) {
       return this.db.read(async (em) => {
         const { before, next } = await compute(scopeOf(em));
-        return { experiment: { ...next, version: before.version }, slotsMoved: countMovedSlots(before.ranges, next.ranges), applied: false };
+        return { experiment: next, slotsMoved: countMovedSlots(before.ranges, next.ranges), applied: false };
       });
     }
     return this.changes.apply(key, mutation, caller, async (em) => {
       const scope = scopeOf(em);
       const { before, next } = await compute(scope);
-      await saveReweighed(scope, before, next);
+      await saveReweighed(scope, before, { ...next, version: before.version + 1 });
       const experiment = (await loadExperiment(scope.experiments, key)).experiment;
       return { experiment, slotsMoved: countMovedSlots(before.ranges, next.ranges), applied: true };
     });

@@ -141,9 +141,8 @@ export class ExperimentService {
         assertWeightsMutable(key, exp.state);
         const variants = await this.mergeVariants(scope.experiments, exp, cmd.variants);
         next = await reweigh(scope, next, variants);
-      }
-      if (cmd.variants != null) await saveReweighed(scope, exp, next);
-      else await scope.experiments.updateExperiment(next);
+        await saveReweighed(scope, exp, next);
+      } else await scope.experiments.updateExperiment(next);
       if (layer.implicit && cmd.services != null) await scope.experiments.updateLayer({ ...layer, services: next.services });
       return this.reload(scope.experiments, key);
     });
