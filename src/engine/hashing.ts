@@ -12,5 +12,10 @@ export const HASH_VERSION = 1;
  * The hash is passed in so the engine stays synchronous and free of WASM.
  */
 export function slotOf(h32: Hash32, salt: string, actor: string): number {
-  return h32(`${salt}:${actor}`) % SLOTS_PER_LAYER;
+  return slotOfText(h32, `${salt}:${actor}`);
+}
+
+/** The slot of an already joined `salt:actor`, as a small integer (see `xxh32Slot` for why that matters). */
+export function slotOfText(h32: Hash32, text: string): number {
+  return (h32(text) % SLOTS_PER_LAYER) | 0;
 }

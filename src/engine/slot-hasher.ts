@@ -4,7 +4,7 @@
 // with its salt already encoded; an ASCII actor (the common case) is written after it byte by byte and
 // XXH32 runs over the buffer in plain JavaScript. Anything else takes xxhash-wasm's string path.
 
-import { SLOTS_PER_LAYER } from "./hashing";
+import { slotOfText } from "./hashing";
 import type { Hash32 } from "./types";
 import { xxh32Slot } from "./xxh32";
 
@@ -37,11 +37,11 @@ export class SlotHasher {
     const buffer = prefix.buffer;
     const start = prefix.length;
     const end = start + actor.length;
-    if (end > buffer.length) return this.h32(prefix.text + actor) % SLOTS_PER_LAYER;
+    if (end > buffer.length) return slotOfText(this.h32, prefix.text + actor);
     for (let i = 0; i < actor.length; i++) {
       const code = actor.charCodeAt(i);
       // Beyond ASCII one character is several bytes: let the encoder do it.
-      if (code > 0x7f) return this.h32(prefix.text + actor) % SLOTS_PER_LAYER;
+      if (code > 0x7f) return slotOfText(this.h32, prefix.text + actor);
       buffer[start + i] = code;
     }
     return xxh32Slot(buffer, end);

@@ -64,5 +64,8 @@ export function xxh32Slot(b: Uint8Array, length: number): number {
   h = Math.imul(h, PRIME3);
   h ^= h >>> 16;
   // SLOTS_PER_LAYER, as a literal: only a literal divisor gets an integer remainder from the compiler.
-  return (h >>> 0) % 10_000;
+  // `| 0` keeps the result a small integer: before optimization the remainder of an unsigned value is
+  // a boxed double, and the first one stored fixes the field as double in every object holding slots,
+  // which JSON.stringify then formats as a double on every answer.
+  return ((h >>> 0) % 10_000) | 0;
 }
