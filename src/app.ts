@@ -8,6 +8,7 @@ import type { Logger } from "./logger";
 import { createDataSource } from "./persistence/data-source";
 import { Database } from "./persistence/database";
 import { applyMigrations } from "./persistence/migrations";
+import { ActorMemory } from "./services/actor-memory";
 import { AllocationService } from "./services/allocation.service";
 import { AssignmentService } from "./services/assignment.service";
 import { ConfigChanges } from "./services/config-change";
@@ -24,6 +25,9 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** Actors whose stored assignments and exposures are kept in memory (the least recently seen half goes first). */
+const ACTORS_REMEMBERED = 100_000;
+
 export async function createApp(config: AppConfig, logger: Logger): Promise<App> {
   const { h32 } = await xxhash();
   const dataSource = createDataSource(config.database);
@@ -34,12 +38,13 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   const snapshots = new SnapshotStore(db, new SlotHasher(h32), logger);
   await snapshots.refresh();
   const changes = new ConfigChanges(db, snapshots, logger);
+  const memory = new ActorMemory(ACTORS_REMEMBERED, config.stickyMissTtlMs);
   const services = {
     experiments: new ExperimentService(db, changes),
-    assignments: new AssignmentService(db, h32, exposures, changes),
+    assignments: new AssignmentService(db, h32, exposures, changes, memory),
     allocation: new AllocationService(db, changes),
     layers: new LayerService(db, changes),
-    decisions: new DecisionService(db, snapshots, exposures, { stickyMissTtlMs: config.stickyMissTtlMs }),
+    decisions: new DecisionService(db, snapshots, exposures, memory),
   };
   const server = createServer({ services, logger, production: config.production, isReady: async () => snapshots.isLoaded && (await db.isReachable()) });
   await server.start();
@@ -57,7 +62,6 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
       const started = Date.now();
       await server.stop();
       logger.debug({ ms: Date.now() - started }, "requests drained");
-      services.decisions.close();
       await exposures.flush();
       logger.debug({ ms: Date.now() - started }, "exposures flushed");
       await dataSource.destroy();

@@ -15,7 +15,10 @@ export interface AppConfig {
   readonly production: boolean;
   /** How long exposures may wait in memory before a batched insert. */
   readonly exposureFlushMs: number;
-  /** How long "no stored assignment" is believed without asking the database again (0 = always ask). */
+  /**
+   * How long "no stored assignment" is believed without asking the database again (0 = always ask).
+   * Infinity by default on the embedded database, which no other process can write to.
+   */
   readonly stickyMissTtlMs: number;
 }
 
@@ -47,6 +50,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError("DATABASE_URL must start with postgres:// or postgresql://");
   }
   const pgliteDir = env.PGLITE_DIR || "./data/pglite";
+  const embedded = !url;
   const logLevel = env.LOG_LEVEL || "info";
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
   return {
@@ -59,6 +63,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel,
     production: env.NODE_ENV === "production",
     exposureFlushMs: integer(env, "EXPOSURE_FLUSH_MS", 200, 1, 60_000),
-    stickyMissTtlMs: integer(env, "STICKY_MISS_TTL_MS", 1_000, 0, 60_000),
+    stickyMissTtlMs: integer(env, "STICKY_MISS_TTL_MS", embedded ? Infinity : 1_000, 0, 60_000),
   };
 }

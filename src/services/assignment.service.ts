@@ -5,10 +5,11 @@ import { isJsonObject } from "../engine/definition";
 import { DomainError, badInput, notFound } from "../engine/errors";
 import { assertMutable } from "../engine/lifecycle";
 import type { Experiment, Hash32, JsonObject } from "../engine/types";
-import { AssignmentRepository, type StoredOverride } from "../persistence/assignment.repository";
+import { AssignmentRepository, type BatchWriteOutcome, type StoredAssignment, type StoredOverride } from "../persistence/assignment.repository";
 import type { Database } from "../persistence/database";
 import { ExperimentRepository } from "../persistence/experiment.repository";
 import { type Exposure, ExposureRepository } from "../persistence/exposure.repository";
+import type { ActorMemory } from "./actor-memory";
 import type { Caller } from "./caller";
 import type { ConfigChanges } from "./config-change";
 import type { ExposureWriter } from "./exposure-writer";
@@ -46,6 +47,8 @@ export class AssignmentService {
     private readonly h32: Hash32,
     private readonly exposures: ExposureWriter,
     private readonly changes: ConfigChanges,
+    /** Shared with decide: what this process writes, decide knows without asking the database. */
+    private readonly memory: ActorMemory,
   ) {}
 
   /**
@@ -103,13 +106,19 @@ export class AssignmentService {
       return { ...sticky!, isOverride: false };
     }
     // The same first-wins write as decide's: a row already there, or the group's holder, wins.
-    const stored = await this.db.transaction(async (em) => {
+    type Written = { held: BatchWriteOutcome["excluded"][number] } | { stored: StoredAssignment };
+    const written = await this.db.transaction(async (em): Promise<Written> => {
       const repo = new AssignmentRepository(em);
       const row = { experiment: experimentKey, actor, variant: variant.key, vid: variant.vid, group: exp.exclusionGroup };
-      const outcome = await repo.insertManyFirstWins([row]);
-      return outcome.excluded.length > 0 ? null : (await repo.findAssignment(experimentKey, actor))!;
+      const held = (await repo.insertManyFirstWins([row])).excluded[0];
+      return held ? { held } : { stored: (await repo.findAssignment(experimentKey, actor))! };
     });
-    if (stored === null) throw this.excluded(experimentKey, exp.exclusionGroup);
+    if ("held" in written) {
+      this.memory.rememberStored(written.held.holder, actor, written.held.vid);
+      throw this.excluded(experimentKey, exp.exclusionGroup);
+    }
+    const stored = written.stored;
+    this.memory.rememberStored(experimentKey, actor, stored.vid);
     this.expose(experimentKey, stored.variant, stored.vid, actor, request, false);
     return { ...stored, isOverride: false };
   }

@@ -8,10 +8,9 @@ import { badInput } from "../engine/errors";
 import type { Snapshot } from "../engine/snapshot";
 import { type ActorPair, AssignmentRepository, type NewAssignment } from "../persistence/assignment.repository";
 import type { Database } from "../persistence/database";
-import { BoundedPairMap } from "./bounded-pair-map";
+import type { ActorMemory } from "./actor-memory";
 import type { Caller } from "./caller";
 import type { ExposureWriter } from "./exposure-writer";
-import { RecentMisses } from "./recent-misses";
 import type { SnapshotStore } from "./snapshot-store";
 import { StickyView } from "./sticky-view";
 
@@ -29,37 +28,16 @@ export interface Decision {
   readonly results: ServiceDecision[];
 }
 
-export interface DecisionServiceOptions {
-  /** Stored assignments cached in memory (they never change). */
-  readonly stickyCacheSize?: number;
-  /** (experiment, actor, variant) triples remembered so a repeated decision writes one exposure. */
-  readonly exposureDedupeSize?: number;
-  /** How long a missing assignment is believed (see RecentMisses); 0 asks the database every time. */
-  readonly stickyMissTtlMs?: number;
-}
-
 const pairKey = (p: ActorPair) => `${p.experiment}\u0000${p.actor}`;
 
 export class DecisionService {
-  private readonly stickyCache: BoundedPairMap<number>;
-  private readonly exposed: BoundedPairMap<number>;
-  private readonly misses: RecentMisses | null;
-
   constructor(
     private readonly db: Database,
     private readonly snapshots: SnapshotStore,
     private readonly exposures: ExposureWriter,
-    options: DecisionServiceOptions = {},
-  ) {
-    this.stickyCache = new BoundedPairMap(options.stickyCacheSize ?? 100_000);
-    this.exposed = new BoundedPairMap(options.exposureDedupeSize ?? 100_000);
-    const ttl = options.stickyMissTtlMs ?? 1_000;
-    this.misses = ttl > 0 ? new RecentMisses(ttl) : null;
-  }
-
-  close(): void {
-    this.misses?.close();
-  }
+    /** Stored assignments (they never change), absent ones, and exposures already recorded, per actor. */
+    private readonly memory: ActorMemory,
+  ) {}
 
   async decide(request: DecideRequest, explain: boolean, caller: Caller): Promise<Decision> {
     const [decision] = await this.decideMany([request], explain, caller, "");
@@ -80,7 +58,7 @@ export class DecisionService {
       return r.context;
     });
     const snapshot = this.snapshots.snapshot;
-    const view = new StickyView(this.stickyCache, this.misses);
+    const view = new StickyView(this.memory);
     const run = () => requests.map((r, i) => r.services.map((s) => decideService(snapshot, s, contexts[i]!, view, explain)));
 
     let results = run();
@@ -97,9 +75,9 @@ export class DecisionService {
       for (const p of outcome.excluded) view.found(p.holder, p.actor, p.vid);
       // Someone else was first (another request or instance): decide again on what is stored.
       if (outcome.existing.length > 0 || outcome.excluded.length > 0) results = run();
-      for (const p of outcome.inserted) this.stickyCache.set(p.experiment, p.actor, vidOf.get(pairKey(p))!);
-      for (const p of outcome.existing) this.stickyCache.set(p.experiment, p.actor, p.vid);
-      for (const p of outcome.excluded) this.stickyCache.set(p.holder, p.actor, p.vid);
+      for (const p of outcome.inserted) this.memory.rememberStored(p.experiment, p.actor, vidOf.get(pairKey(p))!);
+      for (const p of outcome.existing) this.memory.rememberStored(p.experiment, p.actor, p.vid);
+      for (const p of outcome.excluded) this.memory.rememberStored(p.holder, p.actor, p.vid);
     }
     this.recordExposures(results, requests, caller);
     return results.map((r) => ({ configVersion: snapshot.version, results: r }));
@@ -108,6 +86,7 @@ export class DecisionService {
   /** The stored assignments the first pass asked for, in one query (DataLoader batches the keys). */
   private async load(view: StickyView): Promise<void> {
     const pairs = view.pending;
+    const askedAt = Date.now();
     const loader = new DataLoader<ActorPair, number | null, string>(
       async (keys) => {
         const found = await this.db.read((em) => new AssignmentRepository(em).findVids(keys));
@@ -122,7 +101,7 @@ export class DecisionService {
       if (vid instanceof Error) throw vid;
       if (vid !== null) found.push({ ...pairs[i]!, vid });
     });
-    view.learn(pairs, found);
+    view.learn(pairs, found, askedAt);
   }
 
   /** First assignments to store: every BUCKET decision, once per (experiment, actor). */
@@ -146,11 +125,18 @@ export class DecisionService {
   /** One exposure per (experiment, actor, variant) seen, remembered in a bounded cache; winners are not exposures. */
   private recordExposures(results: readonly ServiceDecision[][], requests: readonly DecideRequest[], caller: Caller): void {
     let at: Date | null = null;
+    let actor: string | null = null;
+    let exposed: Map<string, number> | null = null;
     results.forEach((request, i) => {
       for (const service of request) {
         for (const e of service.experiments) {
-          if (e.source === "WINNER" || this.exposed.get(e.experiment, e.actor) === e.vid) continue;
-          this.exposed.set(e.experiment, e.actor, e.vid);
+          if (e.source === "WINNER") continue;
+          if (e.actor !== actor) {
+            actor = e.actor;
+            exposed = this.memory.record(actor).exposed;
+          }
+          if (exposed!.get(e.experiment) === e.vid) continue;
+          exposed!.set(e.experiment, e.vid);
           this.exposures.record({
             experiment: e.experiment,
             variant: e.variant,

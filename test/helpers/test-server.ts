@@ -23,7 +23,9 @@ export interface TestServer {
 }
 
 export function testConfig(database: TestDatabase): AppConfig {
-  return { port: 0, host: "127.0.0.1", database: database.config, migrate: true, logLevel: "silent", production: false, exposureFlushMs: 50, stickyMissTtlMs: 1_000 };
+  // As loadConfig: absent assignments believed for good on the embedded database (no other writer), 1 s on PostgreSQL.
+  const stickyMissTtlMs = database.config.kind === "pglite" ? Infinity : 1_000;
+  return { port: 0, host: "127.0.0.1", database: database.config, migrate: true, logLevel: "silent", production: false, exposureFlushMs: 50, stickyMissTtlMs };
 }
 
 export async function startTestServer(options: { database?: TestDatabase; pgliteDir?: string } = {}): Promise<TestServer> {

@@ -5,7 +5,7 @@
 import {
   decide, decideBatch, decideRaw, exposureLog, started, storedAssignment, type Decision, type ExperimentDecision,
 } from "../helpers/decide-factories";
-import { SET_WEIGHTS, configVersion, ok, uniqueKey } from "../helpers/factories";
+import { SET_WEIGHTS, assign, configVersion, ok, uniqueKey } from "../helpers/factories";
 import { createLayer } from "../helpers/layer-factories";
 import { ON_POSTGRES, withPg } from "../helpers/test-database";
 import { loadSlotOf, type SlotOf } from "../helpers/slots";
@@ -214,4 +214,18 @@ it("concurrent decideBatch calls with an exclusion group spanning two layers: on
     expect([...rows.values()].every((n) => n === 1)).toBe(true);
     expect(rows.size).toBe([...stored.values()].filter((v) => v !== null).length);
   }
+});
+
+it("an assignment assign stores is served by the next decide, even where decide had found none before", async () => {
+  // decide remembers "no stored row" for an actor whose rule is false (for good on the embedded database):
+  // assign, on the same instance, must tell it, or the actor would keep being refused until it forgets.
+  const key = uniqueKey("told");
+  const svc = `${key}_svc`;
+  await started(server, key, { services: [svc], rule: { type: "field", field: "plan", op: "eq", values: ["pro"] } });
+  const free = { user_id: "late-pro", plan: "free" };
+  expect((await decide(server, [svc], free)).results[0]!.experiments).toEqual([]);
+  const given = ok(await assign(server, key, "late-pro", { context: { plan: "pro" } })).assign;
+  expect(given).toMatchObject({ variant: byHalf(key, "late-pro"), isOverride: false });
+  const later = (await decide(server, [svc], free)).results[0]!.experiments;
+  expect(later.map((e) => [e.experiment, e.variant, e.source])).toEqual([[key, given.variant, "STICKY"]]);
 });

@@ -12,7 +12,8 @@ it("defaults to PGlite under ./data/pglite on 127.0.0.1:4000 with migrations on"
     logLevel: "info",
     production: false,
     exposureFlushMs: 200,
-    stickyMissTtlMs: 1_000,
+    // The embedded database has no other writer: "no stored assignment" stays true until this process writes one.
+    stickyMissTtlMs: Infinity,
   });
 });
 
@@ -22,6 +23,8 @@ it("reads DATABASE_URL, PGLITE_DIR memory://, MIGRATE, NODE_ENV and PORT", () =>
   const c = loadConfig({ MIGRATE: "false", NODE_ENV: "production", PORT: "0", LOG_LEVEL: "warn" });
   expect(c).toMatchObject({ migrate: false, production: true, port: 0, logLevel: "warn" });
   expect(loadConfig({ STICKY_MISS_TTL_MS: "0" }).stickyMissTtlMs).toBe(0);
+  expect(loadConfig({ DATABASE_URL: "postgres://u@h:5432/db" }).stickyMissTtlMs).toBe(1_000);
+  expect(loadConfig({ DATABASE_URL: "postgres://u@h:5432/db", STICKY_MISS_TTL_MS: "250" }).stickyMissTtlMs).toBe(250);
 });
 
 it.each([

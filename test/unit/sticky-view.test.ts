@@ -1,28 +1,43 @@
-// StickyView: what a request knows of stored assignments, and what it remembers as misses for later requests.
+// StickyView: what a request knows of stored assignments, and what it leaves in ActorMemory for later requests.
 
-import { BoundedPairMap } from "../../src/services/bounded-pair-map";
-import { RecentMisses } from "../../src/services/recent-misses";
+import { ActorMemory } from "../../src/services/actor-memory";
 import { StickyView } from "../../src/services/sticky-view";
 
-let misses: RecentMisses;
-beforeEach(() => (misses = new RecentMisses(60_000)));
-afterEach(() => misses.close());
-
 it("asks for what it does not know, then answers from what one batch load found", () => {
-  const view = new StickyView(new BoundedPairMap<number>(10), misses);
+  const view = new StickyView(new ActorMemory(10, Infinity));
   expect([view.sticky("e1", "a"), view.sticky("e2", "a"), view.sticky("e1", "a")]).toEqual([undefined, undefined, undefined]);
   expect(view.pending).toEqual([{ experiment: "e1", actor: "a" }, { experiment: "e2", actor: "a" }]);
-  view.learn(view.pending, [{ experiment: "e1", actor: "a", vid: 7 }]);
+  view.learn(view.pending, [{ experiment: "e1", actor: "a", vid: 7 }], Date.now());
   expect([view.sticky("e1", "a"), view.sticky("e2", "a"), view.pending]).toEqual([7, null, []]);
 });
 
-it("remembers as misses only the pairs without a row: a found one, gone from the cache, is asked for again", () => {
-  const first = new StickyView(new BoundedPairMap<number>(10), misses);
+it("leaves found rows and absent ones in memory: a later request asks for neither", () => {
+  const memory = new ActorMemory(10, Infinity);
+  const first = new StickyView(memory);
   first.sticky("e1", "a");
   first.sticky("e2", "a");
-  first.learn(first.pending, [{ experiment: "e1", actor: "a", vid: 7 }]);
-  // A later request whose cache no longer holds the found row (evicted, or another instance's cache).
-  const later = new StickyView(new BoundedPairMap<number>(10), misses);
-  expect([later.sticky("e1", "a"), later.sticky("e2", "a")]).toEqual([undefined, null]);
-  expect(later.pending).toEqual([{ experiment: "e1", actor: "a" }]);
+  first.learn(first.pending, [{ experiment: "e1", actor: "a", vid: 7 }], Date.now());
+  const later = new StickyView(memory);
+  expect([later.sticky("e1", "a"), later.sticky("e2", "a"), later.sticky("e1", "b")]).toEqual([7, null, undefined]);
+  expect(later.pending).toEqual([{ experiment: "e1", actor: "b" }]);
+});
+
+it("believes an absent row for absenceTtlMs after it was asked, then asks again", () => {
+  const memory = new ActorMemory(10, 1_000);
+  memory.rememberAbsent("e1", "a", Date.now() - 500);
+  memory.rememberAbsent("e1", "b", Date.now() - 1_001);
+  const view = new StickyView(memory);
+  expect([view.sticky("e1", "a"), view.sticky("e1", "b")]).toEqual([null, undefined]);
+  expect(view.pending).toEqual([{ experiment: "e1", actor: "b" }]);
+});
+
+it("answers a row stored after the actor was looked up in the same request", () => {
+  const memory = new ActorMemory(10, Infinity);
+  const view = new StickyView(memory);
+  expect(view.sticky("e1", "a")).toBeUndefined();
+  view.learn(view.pending, [], Date.now());
+  expect(view.sticky("e1", "a")).toBeNull();
+  view.found("e2", "a", 4);
+  memory.rememberStored("e2", "a", 4);
+  expect(view.sticky("e2", "a")).toBe(4);
 });

@@ -1,0 +1,52 @@
+// ActorMemory: per actor what is stored, absent and exposed; bounded by actors, keeping those in use.
+
+import { ActorMemory } from "../../src/services/actor-memory";
+
+it("keeps stored vids per actor and experiment; a stored row replaces an absence", () => {
+  const memory = new ActorMemory(10, Infinity);
+  memory.rememberAbsent("exp", "u1", 0);
+  memory.rememberStored("exp", "u2", 2);
+  memory.rememberStored("other", "u1", 3);
+  const u1 = memory.find("u1")!;
+  expect([u1.stored.get("other"), u1.stored.get("exp"), memory.isAbsent(u1, "exp", 0)]).toEqual([3, undefined, true]);
+  memory.rememberStored("exp", "u1", 1);
+  expect([u1.stored.get("exp"), memory.isAbsent(u1, "exp", 0)]).toEqual([1, false]);
+  // An absence learned from an older read never hides a row known to be stored.
+  memory.rememberAbsent("exp", "u1", 5);
+  expect(memory.isAbsent(u1, "exp", 5)).toBe(false);
+  expect(memory.find("u3")).toBeUndefined();
+});
+
+it("believes an absence for absenceTtlMs after the database was asked", () => {
+  const memory = new ActorMemory(10, 1_000);
+  memory.rememberAbsent("exp", "u1", 10_000);
+  const u1 = memory.find("u1")!;
+  expect([memory.isAbsent(u1, "exp", 10_999), memory.isAbsent(u1, "exp", 11_000)]).toEqual([true, false]);
+});
+
+it("forgets the least recently used half of the actors when full, and keeps actors that are read", () => {
+  const memory = new ActorMemory(4, Infinity);
+  memory.rememberStored("e", "old", 1);
+  memory.rememberStored("e", "a", 1); // young is full (2 actors): both age on the next new actor
+  memory.rememberStored("e", "b", 1);
+  expect(memory.find("old")).toBeDefined(); // read: moved back to the young generation
+  memory.rememberStored("e", "c", 1); // young full again: "a" (never read) goes with the old generation
+  memory.rememberStored("e", "d", 1);
+  expect(memory.find("a")).toBeUndefined();
+  expect(memory.find("old")?.stored.get("e")).toBe(1);
+  expect(memory.find("d")?.stored.get("e")).toBe(1);
+});
+
+it("holds at most its capacity of actors after many", () => {
+  const memory = new ActorMemory(100, Infinity);
+  for (let i = 0; i < 10_000; i++) memory.rememberStored("e", `u${i}`, 1);
+  let held = 0;
+  for (let i = 0; i < 10_000; i++) if (memory.find(`u${i}`) !== undefined) held++;
+  expect(held).toBeGreaterThan(0);
+  expect(held).toBeLessThanOrEqual(100);
+});
+
+it("refuses a capacity below 2 and a negative absence time", () => {
+  expect(() => new ActorMemory(1, 0)).toThrow(RangeError);
+  expect(() => new ActorMemory(10, -1)).toThrow(RangeError);
+});
