@@ -28,6 +28,15 @@ export interface Decision {
   readonly results: ServiceDecision[];
 }
 
+/** One decideMany call, for the steps after a database round trip. */
+interface Round {
+  readonly snapshot: Snapshot;
+  readonly view: StickyView;
+  readonly run: () => ServiceDecision[][];
+  readonly requests: readonly DecideRequest[];
+  readonly caller: Caller;
+}
+
 const pairKey = (p: ActorPair) => `${p.experiment}\u0000${p.actor}`;
 
 export class DecisionService {
@@ -39,18 +48,24 @@ export class DecisionService {
     private readonly memory: ActorMemory,
   ) {}
 
-  async decide(request: DecideRequest, explain: boolean, caller: Caller): Promise<Decision> {
-    const [decision] = await this.decideMany([request], explain, caller, "");
-    return decision!;
+  /** The decision itself, or a promise of it when stored assignments must be read or written first. */
+  decide(request: DecideRequest, explain: boolean, caller: Caller): Decision | Promise<Decision> {
+    const decided = this.decideMany([request], explain, caller, "");
+    return Array.isArray(decided) ? decided[0]! : decided.then((d) => d[0]!);
   }
 
-  decideBatch(requests: readonly DecideRequest[], explain: boolean, caller: Caller): Promise<Decision[]> {
+  decideBatch(requests: readonly DecideRequest[], explain: boolean, caller: Caller): Decision[] | Promise<Decision[]> {
     if (requests.length > MAX_BATCH) throw badInput("requests", `at most ${MAX_BATCH} requests per batch, got ${requests.length}`);
     return this.decideMany(requests, explain, caller, "requests");
   }
 
-  /** All requests against one snapshot: one batched sticky read, one batched write, exposures queued. */
-  private async decideMany(requests: readonly DecideRequest[], explain: boolean, caller: Caller, at: string): Promise<Decision[]> {
+  /**
+   * All requests against one snapshot: one batched sticky read, one batched write, exposures queued.
+   * When memory already holds every stored assignment asked about and nothing new is to be stored
+   * (an actor's every decision after its first), the answer is returned at once, without a promise:
+   * the executor then builds the response in the same tick.
+   */
+  private decideMany(requests: readonly DecideRequest[], explain: boolean, caller: Caller, at: string): Decision[] | Promise<Decision[]> {
     const contexts = requests.map((r, i) => {
       const prefix = at === "" ? "" : `${at}[${i}].`;
       if (!isJsonObject(r.context)) throw badInput(`${prefix}context`, "context must be a JSON object");
@@ -60,13 +75,22 @@ export class DecisionService {
     const snapshot = this.snapshots.snapshot;
     const view = new StickyView(this.memory);
     const run = () => requests.map((r, i) => r.services.map((s) => decideService(snapshot, s, contexts[i]!, view, explain)));
-
-    let results = run();
-    if (view.pending.length > 0) {
-      await this.load(view);
-      results = run();
+    const results = run();
+    if (view.pending.length === 0) {
+      const fresh = this.newAssignments(snapshot, results);
+      if (fresh.length === 0) return this.answer(snapshot, results, requests, caller);
+      return this.store({ snapshot, view, run, requests, caller }, results, fresh);
     }
-    const fresh = this.newAssignments(snapshot, results);
+    return this.load(view).then(() => {
+      const again = run();
+      return this.store({ snapshot, view, run, requests, caller }, again, this.newAssignments(snapshot, again));
+    });
+  }
+
+  /** Writes the new assignments first-wins; decides again if another writer was first. */
+  private async store(round: Round, decided: ServiceDecision[][], fresh: readonly NewAssignment[]): Promise<Decision[]> {
+    const { snapshot, view, run, requests, caller } = round;
+    let results = decided;
     if (fresh.length > 0) {
       const outcome = await this.db.transaction((em) => new AssignmentRepository(em).insertManyFirstWins(fresh));
       const vidOf = new Map(fresh.map((f) => [pairKey(f), f.vid]));
@@ -79,6 +103,10 @@ export class DecisionService {
       for (const p of outcome.existing) this.memory.rememberStored(p.experiment, p.actor, p.vid);
       for (const p of outcome.excluded) this.memory.rememberStored(p.holder, p.actor, p.vid);
     }
+    return this.answer(snapshot, results, requests, caller);
+  }
+
+  private answer(snapshot: Snapshot, results: ServiceDecision[][], requests: readonly DecideRequest[], caller: Caller): Decision[] {
     this.recordExposures(results, requests, caller);
     return results.map((r) => ({ configVersion: snapshot.version, results: r }));
   }

@@ -16,7 +16,7 @@ export class DecisionResolver {
     @Arg("requestId", () => String, { nullable: true }) requestId: string | null,
     @Arg("explain", () => Boolean, { nullable: true, defaultValue: false }) explain: boolean,
     @Ctx() ctx: AppContext,
-  ): Promise<Decision> {
+  ): Decision | Promise<Decision> {
     return ctx.services.decisions.decide({ services, context, requestId }, explain ?? false, ctx.caller);
   }
 
@@ -25,7 +25,7 @@ export class DecisionResolver {
     @Arg("requests", () => [DecideInput]) requests: DecideInput[],
     @Arg("explain", () => Boolean, { nullable: true, defaultValue: false }) explain: boolean,
     @Ctx() ctx: AppContext,
-  ): Promise<Decision[]> {
+  ): Decision[] | Promise<Decision[]> {
     return ctx.services.decisions.decideBatch(requests, explain ?? false, ctx.caller);
   }
 }
