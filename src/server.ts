@@ -154,9 +154,9 @@ export function createServer(deps: ServerDeps): TesseraServer {
     const query = candidate && compiled.get(candidate.query, candidate.operationName);
     if (!candidate || !query) return false;
     const context: AppContext = { services: deps.services, caller };
-    const result = await query.query(undefined, context, candidate.variables);
+    const result = await query.run(undefined, context, candidate.variables);
     if (result.errors?.length) return false;
-    const text = JSON.stringify(result);
+    const text = query.json(result);
     res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) });
     res.end(text);
     return true;

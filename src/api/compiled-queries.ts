@@ -15,6 +15,7 @@ import {
 } from "graphql";
 import { type CompiledQuery, compileQuery, isCompiledQuery } from "graphql-jit";
 import { getMetadataStorage } from "type-graphql";
+import { compileResultJson, type ResultJson } from "./result-json";
 
 const MAX_ENTRIES = 500;
 const MAX_QUERY_LENGTH = 20_000;
@@ -78,8 +79,14 @@ function callQueriesDirectly(schema: GraphQLSchema): void {
  * (mutations, subscriptions, invalid documents) returns null and goes through Apollo,
  * which owns every error answer.
  */
+/** A query ready to run: graphql-jit's executor, and the writer of its result's JSON text. */
+export interface ReadyQuery {
+  readonly run: CompiledQuery["query"];
+  readonly json: ResultJson;
+}
+
 export class CompiledQueries {
-  private readonly entries = new Map<string, CompiledQuery | null>();
+  private readonly entries = new Map<string, ReadyQuery | null>();
   private readonly rules: typeof specifiedRules;
 
   /** `schema` must be an instance of its own: its resolvers are replaced (see `readPropertiesDirectly`, `callQueriesDirectly`). */
@@ -92,7 +99,7 @@ export class CompiledQueries {
     callQueriesDirectly(schema);
   }
 
-  get(query: string, operationName: string | undefined): CompiledQuery | null {
+  get(query: string, operationName: string | undefined): ReadyQuery | null {
     if (query.length > MAX_QUERY_LENGTH) return null;
     const key = operationName === undefined ? query : `${operationName}\n${query}`;
     const known = this.entries.get(key);
@@ -104,7 +111,7 @@ export class CompiledQueries {
     return compiled;
   }
 
-  private compile(query: string, operationName: string | undefined): CompiledQuery | null {
+  private compile(query: string, operationName: string | undefined): ReadyQuery | null {
     let document: DocumentNode;
     try {
       document = parse(query);
@@ -120,6 +127,8 @@ export class CompiledQueries {
     // path array per leaf per row, the most of a decide answer's garbage. Null checks stay; custom
     // scalars (JSON, DateTime) are still serialized.
     const compiled = compileQuery(this.schema, document, operationName, { disableLeafSerialization: true });
-    return isCompiledQuery(compiled) ? compiled : null;
+    if (!isCompiledQuery(compiled)) return null;
+    const json = compileResultJson(this.schema, document, operation) ?? ((result) => JSON.stringify(result));
+    return { run: compiled.query, json };
   }
 }
