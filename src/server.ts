@@ -9,6 +9,7 @@ import type { AppContext, AppServices } from "./api/context";
 import { createErrorFormatter } from "./api/errors";
 import { buildAppSchema } from "./api/schema";
 import type { Logger } from "./logger";
+import { ResponseBatch } from "./response-batch";
 import type { Caller } from "./services/caller";
 
 export interface ServerDeps {
@@ -104,6 +105,7 @@ export function createServer(deps: ServerDeps): TesseraServer {
   const httpServer = http.createServer();
   // Two instances: Apollo instruments the resolvers of its schema in place, the fast path needs them bare.
   const compiled = new CompiledQueries(buildAppSchema(), !deps.production);
+  const answers = new ResponseBatch();
   const apollo = new ApolloServer<AppContext>({
     schema: buildAppSchema(),
     formatError: createErrorFormatter(deps.logger),
@@ -161,9 +163,7 @@ export function createServer(deps: ServerDeps): TesseraServer {
     const context: AppContext = { services: deps.services, caller };
     const send = (result: ExecutionResult): boolean => {
       if (result.errors?.length) return false;
-      const text = query.json(result);
-      res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) });
-      res.end(text);
+      answers.json(res, query.json(result));
       return true;
     };
     // A decision whose stored assignments are all in memory comes back at once: answered in the same tick.
