@@ -1,4 +1,4 @@
-// ActorMemory: what this process knows of each actor's stored assignments and exposures, bounded by actors.
+// ActorMemory: what this process knows of each actor's stored assignments and exposures, bounded by entries.
 
 /** One actor's facts, by experiment key. */
 export class ActorRecord {
@@ -8,19 +8,25 @@ export class ActorRecord {
   readonly exposed = new Map<string, number>();
   /** Experiments found without a stored row, with when that was asked (ms since the epoch); made on first use. */
   absent: Map<string, number> | null = null;
+
+  get size(): number {
+    return this.stored.size + this.exposed.size + (this.absent?.size ?? 0);
+  }
 }
 
 /**
  * Keyed by actor, not by (experiment, actor) pair: a decision looks its actor up once and then
  * reads small per-actor maps by experiment keys, which are interned strings. Two generations:
- * a record read in the old one is moved to the young one, and when the young one holds
- * `capacity / 2` actors the old one is dropped whole (least recently used half, O(1)).
+ * a record read in the old one is moved to the young one, and when the young one has taken in
+ * `capacity / 2` entries the old one is dropped whole (least recently used half, O(1)).
  */
 export class ActorMemory {
   private young = new Map<string, ActorRecord>();
   private old = new Map<string, ActorRecord>();
+  private youngEntries = 0;
 
   /**
+   * @param capacity entries (stored, exposed and absent, over all actors) held at most, about.
    * @param absenceTtlMs how long "no stored row" is believed. Infinity when no other process can
    *   write assignments (the embedded database): every write of this process is remembered here.
    */
@@ -37,18 +43,27 @@ export class ActorMemory {
     const young = this.young.get(actor);
     if (young !== undefined) return young;
     const aged = this.old.get(actor);
-    if (aged !== undefined) this.keep(actor, aged);
+    if (aged !== undefined) {
+      this.young.set(actor, aged);
+      this.grew(aged.size);
+    }
     return aged;
   }
 
   /** The actor's record, made when new. */
   record(actor: string): ActorRecord {
-    return this.find(actor) ?? this.keep(actor, new ActorRecord());
+    let record = this.find(actor);
+    if (record === undefined) {
+      record = new ActorRecord();
+      this.young.set(actor, record);
+    }
+    return record;
   }
 
   /** A row stored in the database (read, or written by this process). */
   rememberStored(experiment: string, actor: string, vid: number): void {
     const record = this.record(actor);
+    if (!record.stored.has(experiment)) this.grew(1);
     record.stored.set(experiment, vid);
     record.absent?.delete(experiment);
   }
@@ -57,7 +72,15 @@ export class ActorMemory {
   rememberAbsent(experiment: string, actor: string, askedAt: number): void {
     const record = this.record(actor);
     if (record.stored.has(experiment)) return;
-    (record.absent ??= new Map()).set(experiment, askedAt);
+    const absent = (record.absent ??= new Map());
+    if (!absent.has(experiment)) this.grew(1);
+    absent.set(experiment, askedAt);
+  }
+
+  /** An exposure recorded for `record`'s actor (from `record()`). */
+  rememberExposed(record: ActorRecord, experiment: string, vid: number): void {
+    if (!record.exposed.has(experiment)) this.grew(1);
+    record.exposed.set(experiment, vid);
   }
 
   /** Whether `record` says the experiment has no row for its actor, still believed at `now`. */
@@ -66,12 +89,12 @@ export class ActorMemory {
     return askedAt !== undefined && now - askedAt < this.absenceTtlMs;
   }
 
-  private keep(actor: string, record: ActorRecord): ActorRecord {
-    if (this.young.size >= this.capacity / 2) {
+  private grew(entries: number): void {
+    this.youngEntries += entries;
+    if (this.youngEntries >= this.capacity / 2) {
       this.old = this.young;
       this.young = new Map();
+      this.youngEntries = 0;
     }
-    this.young.set(actor, record);
-    return record;
   }
 }

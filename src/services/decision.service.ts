@@ -8,7 +8,7 @@ import { badInput } from "../engine/errors";
 import type { Snapshot } from "../engine/snapshot";
 import { type ActorPair, AssignmentRepository, type NewAssignment } from "../persistence/assignment.repository";
 import type { Database } from "../persistence/database";
-import type { ActorMemory } from "./actor-memory";
+import type { ActorMemory, ActorRecord } from "./actor-memory";
 import type { Caller } from "./caller";
 import type { ExposureWriter } from "./exposure-writer";
 import type { SnapshotStore } from "./snapshot-store";
@@ -154,17 +154,17 @@ export class DecisionService {
   private recordExposures(results: readonly ServiceDecision[][], requests: readonly DecideRequest[], caller: Caller): void {
     let at: Date | null = null;
     let actor: string | null = null;
-    let exposed: Map<string, number> | null = null;
+    let record: ActorRecord | null = null;
     results.forEach((request, i) => {
       for (const service of request) {
         for (const e of service.experiments) {
           if (e.source === "WINNER") continue;
           if (e.actor !== actor) {
             actor = e.actor;
-            exposed = this.memory.record(actor).exposed;
+            record = this.memory.record(actor);
           }
-          if (exposed!.get(e.experiment) === e.vid) continue;
-          exposed!.set(e.experiment, e.vid);
+          if (record!.exposed.get(e.experiment) === e.vid) continue;
+          this.memory.rememberExposed(record!, e.experiment, e.vid);
           this.exposures.record({
             experiment: e.experiment,
             variant: e.variant,

@@ -1,4 +1,4 @@
-// ActorMemory: per actor what is stored, absent and exposed; bounded by actors, keeping those in use.
+// ActorMemory: per actor what is stored, absent and exposed; bounded by entries, keeping the actors in use.
 
 import { ActorMemory } from "../../src/services/actor-memory";
 
@@ -24,26 +24,30 @@ it("believes an absence for absenceTtlMs after the database was asked", () => {
   expect([memory.isAbsent(u1, "exp", 10_999), memory.isAbsent(u1, "exp", 11_000)]).toEqual([true, false]);
 });
 
-it("forgets the least recently used half of the actors when full, and keeps actors that are read", () => {
-  const memory = new ActorMemory(4, Infinity);
+it("forgets the least recently used half when full, and keeps actors that are read", () => {
+  const memory = new ActorMemory(6, Infinity);
   memory.rememberStored("e", "old", 1);
-  memory.rememberStored("e", "a", 1); // young is full (2 actors): both age on the next new actor
-  memory.rememberStored("e", "b", 1);
+  memory.rememberStored("e", "a", 1);
+  memory.rememberStored("e", "b", 1); // the young generation has taken in 3 entries: it becomes the old one
   expect(memory.find("old")).toBeDefined(); // read: moved back to the young generation
-  memory.rememberStored("e", "c", 1); // young full again: "a" (never read) goes with the old generation
-  memory.rememberStored("e", "d", 1);
-  expect(memory.find("a")).toBeUndefined();
+  memory.rememberStored("e", "c", 1);
+  memory.rememberStored("e", "d", 1); // full again: "a" and "b" (never read) go with the old generation
+  expect([memory.find("a"), memory.find("b")]).toEqual([undefined, undefined]);
   expect(memory.find("old")?.stored.get("e")).toBe(1);
   expect(memory.find("d")?.stored.get("e")).toBe(1);
 });
 
-it("holds at most its capacity of actors after many", () => {
+it("counts entries, not actors: stored, exposed and absent facts of every actor together stay within capacity", () => {
   const memory = new ActorMemory(100, Infinity);
-  for (let i = 0; i < 10_000; i++) memory.rememberStored("e", `u${i}`, 1);
+  for (let i = 0; i < 5_000; i++) {
+    memory.rememberStored("e1", `u${i}`, 1);
+    memory.rememberAbsent("e2", `u${i}`, 0);
+    memory.rememberExposed(memory.record(`u${i}`), "e1", 1);
+  }
   let held = 0;
-  for (let i = 0; i < 10_000; i++) if (memory.find(`u${i}`) !== undefined) held++;
+  for (let i = 0; i < 5_000; i++) held += memory.find(`u${i}`)?.size ?? 0;
   expect(held).toBeGreaterThan(0);
-  expect(held).toBeLessThanOrEqual(100);
+  expect(held).toBeLessThanOrEqual(100 + 3);
 });
 
 it("refuses a capacity below 2 and a negative absence time", () => {
