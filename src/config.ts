@@ -44,25 +44,30 @@ function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boole
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
+/** Forever on the embedded database, which no other process can write to; 1 s where other instances may. */
+export function defaultStickyMissTtlMs(database: DatabaseConfig): number {
+  return database.kind === "pglite" ? Infinity : 1_000;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const url = env.DATABASE_URL;
   if (url !== undefined && url !== "" && !/^postgres(ql)?:\/\//.test(url)) {
     throw new ConfigError("DATABASE_URL must start with postgres:// or postgresql://");
   }
   const pgliteDir = env.PGLITE_DIR || "./data/pglite";
-  const embedded = !url;
   const logLevel = env.LOG_LEVEL || "info";
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
+  const database: DatabaseConfig = url
+    ? { kind: "postgres", url }
+    : { kind: "pglite", dir: pgliteDir.startsWith("memory://") ? pgliteDir : path.resolve(pgliteDir) };
   return {
     port: integer(env, "PORT", 4000, 0, 65535),
     host: env.HOST || "127.0.0.1",
-    database: url
-      ? { kind: "postgres", url }
-      : { kind: "pglite", dir: pgliteDir.startsWith("memory://") ? pgliteDir : path.resolve(pgliteDir) },
+    database,
     migrate: boolean(env, "MIGRATE", true),
     logLevel,
     production: env.NODE_ENV === "production",
     exposureFlushMs: integer(env, "EXPOSURE_FLUSH_MS", 200, 1, 60_000),
-    stickyMissTtlMs: integer(env, "STICKY_MISS_TTL_MS", embedded ? Infinity : 1_000, 0, 60_000),
+    stickyMissTtlMs: integer(env, "STICKY_MISS_TTL_MS", defaultStickyMissTtlMs(database), 0, 60_000),
   };
 }

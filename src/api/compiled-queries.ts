@@ -72,6 +72,12 @@ function callQueriesDirectly(schema: GraphQLSchema): void {
   }
 }
 
+/** A query ready to run: graphql-jit's executor, and the writer of its result's JSON text. */
+export interface ReadyQuery {
+  readonly run: CompiledQuery["query"];
+  readonly json: ResultJson;
+}
+
 /**
  * Clients send the same few query texts again and again (generated clients), so the
  * decide path pays for parsing, validation and planning once per text instead of once
@@ -79,12 +85,6 @@ function callQueriesDirectly(schema: GraphQLSchema): void {
  * (mutations, subscriptions, invalid documents) returns null and goes through Apollo,
  * which owns every error answer.
  */
-/** A query ready to run: graphql-jit's executor, and the writer of its result's JSON text. */
-export interface ReadyQuery {
-  readonly run: CompiledQuery["query"];
-  readonly json: ResultJson;
-}
-
 export class CompiledQueries {
   private readonly entries = new Map<string, ReadyQuery | null>();
   private readonly rules: typeof specifiedRules;

@@ -27,7 +27,7 @@ export type ResultJson = (result: { readonly data?: unknown }) => string;
 /** Characters a JSON string must escape: quote, backslash, controls; surrogates (a lone one is escaped). */
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
-function jsonString(text: string): string {
+function quoteString(text: string): string {
   return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
 }
 
@@ -35,6 +35,8 @@ const frozenText = new WeakMap<object, string>();
 
 /** Plain JSON data frozen at every depth: its text can never change, so it is kept. */
 function isFrozenJson(value: unknown): boolean {
+  // A function (an own toJSON, say) may answer differently each time.
+  if (typeof value === "function") return false;
   if (typeof value !== "object" || value === null) return true;
   if (!Object.isFrozen(value)) return false;
   const proto = Object.getPrototypeOf(value);
@@ -46,8 +48,8 @@ function isFrozenJson(value: unknown): boolean {
 }
 
 /** A custom scalar's serialized value (JSON, DateTime): anything JSON.stringify takes. */
-function anyJson(value: unknown): string {
-  if (typeof value === "string") return jsonString(value);
+function writeAny(value: unknown): string {
+  if (typeof value === "string") return quoteString(value);
   if (typeof value !== "object" || value === null) return JSON.stringify(value) ?? "null";
   const known = frozenText.get(value);
   if (known !== undefined) return known;
@@ -56,26 +58,26 @@ function anyJson(value: unknown): string {
   return text;
 }
 
-const numberJson = (value: unknown): string => (typeof value === "number" && Number.isFinite(value) ? `${value}` : (JSON.stringify(value) ?? "null"));
-const stringJson = (value: unknown): string => (typeof value === "string" ? jsonString(value) : (JSON.stringify(value) ?? "null"));
-const booleanJson = (value: unknown): string => (value === true ? "true" : value === false ? "false" : (JSON.stringify(value) ?? "null"));
+const writeNumber = (value: unknown): string => (typeof value === "number" && Number.isFinite(value) ? `${value}` : (JSON.stringify(value) ?? "null"));
+const writeString = (value: unknown): string => (typeof value === "string" ? quoteString(value) : (JSON.stringify(value) ?? "null"));
+const writeBoolean = (value: unknown): string => (value === true ? "true" : value === false ? "false" : (JSON.stringify(value) ?? "null"));
 
-const RUNTIME = { anyJson, numberJson, stringJson, booleanJson };
+const RUNTIME = { writeAny, writeNumber, writeString, writeBoolean };
 
 /** Which runtime writer a leaf type takes. */
-function leafWriter(type: GraphQLScalarType | GraphQLEnumType): keyof typeof RUNTIME {
-  if (type instanceof GraphQLEnumType) return "stringJson";
+function pickLeafWriter(type: GraphQLScalarType | GraphQLEnumType): keyof typeof RUNTIME {
+  if (type instanceof GraphQLEnumType) return "writeString";
   switch (type.name) {
     case "String":
-      return "stringJson";
+      return "writeString";
     case "Int":
     case "Float":
-      return "numberJson";
+      return "writeNumber";
     case "Boolean":
-      return "booleanJson";
+      return "writeBoolean";
     default:
       // ID may be a number, custom scalars anything: written as JSON.stringify would.
-      return "anyJson";
+      return "writeAny";
   }
 }
 
@@ -97,7 +99,7 @@ class Generator {
         if (${i} > 0) out += ","; const ${item} = ${value}[${i}]; ${this.value(type.ofType, item, selection)} } out += "]"; }`;
     }
     if (type instanceof GraphQLScalarType || type instanceof GraphQLEnumType) {
-      return `out += ${value} == null ? "null" : rt.${leafWriter(type)}(${value});`;
+      return `out += ${value} == null ? "null" : rt.${pickLeafWriter(type)}(${value});`;
     }
     if (type instanceof GraphQLObjectType && selection) return `if (${value} == null) out += "null"; else { ${this.object(type, value, selection)} }`;
     // Interfaces and unions: the fields depend on the runtime type.
@@ -112,6 +114,8 @@ class Generator {
       if (node.kind !== Kind.FIELD || node.directives?.length) throw new Unsupported(node.kind);
       const key = node.alias?.value ?? node.name.value;
       if (keys.has(key)) throw new Unsupported(`repeated key ${key}`);
+      // An object's own "__proto__" key is moved last by the executor's object, so the order would differ.
+      if (key === "__proto__") throw new Unsupported(key);
       const field = this.field(type, node.name.value);
       const child = this.var();
       code += `out += ${JSON.stringify(`${keys.size === 0 ? "{" : ","}${JSON.stringify(key)}:`)}; const ${child} = ${value}[${JSON.stringify(key)}]; `;

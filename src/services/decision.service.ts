@@ -163,7 +163,7 @@ export class DecisionService {
             actor = e.actor;
             record = this.memory.record(actor);
           }
-          if (record!.exposed.get(e.experiment) === e.vid) continue;
+          if (record!.exposed?.get(e.experiment) === e.vid) continue;
           this.memory.rememberExposed(record!, e.experiment, e.vid);
           this.exposures.record({
             experiment: e.experiment,

@@ -73,7 +73,7 @@ export class StickyView implements ActorLookups {
       this.lastRecord = this.memory.find(actor);
     }
     const record = this.lastRecord;
-    const vid = record?.stored.get(experiment);
+    const vid = record?.stored?.get(experiment);
     if (vid !== undefined) return vid;
     const known = this.loaded?.get(experiment)?.get(actor);
     if (known !== undefined) return known;

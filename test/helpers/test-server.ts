@@ -1,7 +1,7 @@
 // The real server over HTTP on a free loopback port, on a test database of its own.
 
 import { type App, createApp } from "../../src/app";
-import type { AppConfig } from "../../src/config";
+import { type AppConfig, defaultStickyMissTtlMs } from "../../src/config";
 import { createLogger } from "../../src/logger";
 import { createTestDatabase, type TestDatabase } from "./test-database";
 
@@ -23,8 +23,7 @@ export interface TestServer {
 }
 
 export function testConfig(database: TestDatabase): AppConfig {
-  // As loadConfig: absent assignments believed for good on the embedded database (no other writer), 1 s on PostgreSQL.
-  const stickyMissTtlMs = database.config.kind === "pglite" ? Infinity : 1_000;
+  const stickyMissTtlMs = defaultStickyMissTtlMs(database.config);
   return { port: 0, host: "127.0.0.1", database: database.config, migrate: true, logLevel: "silent", production: false, exposureFlushMs: 50, stickyMissTtlMs };
 }
 

@@ -229,3 +229,19 @@ it("an assignment assign stores is served by the next decide, even where decide 
   const later = (await decide(server, [svc], free)).results[0]!.experiments;
   expect(later.map((e) => [e.experiment, e.variant, e.source])).toEqual([[key, given.variant, "STICKY"]]);
 });
+
+it("an actor first outside the rule, then inside it: bucketed once (one row, one exposure), sticky after", async () => {
+  // The first decide leaves "no stored row" in memory; the second must still store and expose exactly once.
+  const key = uniqueKey("turns");
+  const svc = `${key}_svc`;
+  await started(server, key, { services: [svc], rule: { type: "field", field: "plan", op: "eq", values: ["pro"] } });
+  expect((await decide(server, [svc], { user_id: "turner", plan: "free" })).results[0]!.experiments).toEqual([]);
+  const pick = (d: Decision) => d.results[0]!.experiments.map((e) => [e.experiment, e.variant, e.source]);
+  const variant = byHalf(key, "turner");
+  expect(pick(await decide(server, [svc], { user_id: "turner", plan: "pro" }))).toEqual([[key, variant, "BUCKET"]]);
+  expect(pick(await decide(server, [svc], { user_id: "turner", plan: "pro" }))).toEqual([[key, variant, "STICKY"]]);
+  expect(pick(await decide(server, [svc], { user_id: "turner", plan: "free" }))).toEqual([[key, variant, "STICKY"]]);
+  expect((await storedAssignment(server, key, "turner"))?.variant).toBe(variant);
+  if (ON_POSTGRES) expect(await rowCounts([key])).toEqual(new Map([[`${key}/turner`, 1]]));
+  expect((await exposureLog(server, key, "turner")).map((e) => e.variant)).toEqual([variant]);
+});

@@ -9,7 +9,10 @@ const schema = buildSchema(`
   scalar DateTime
   enum Source { STICKY BUCKET }
   type Item { name: String!, vid: Int!, weight: Float, on: Boolean, id: ID, source: Source!, params: JSON, at: DateTime, tags: [String!]! }
-  type Query { items: [Item!]!, item: Item, nothing: Item, numbers: [Int], matrix: [[Float!]], blob: JSON, text: String, count: Int }
+  interface Named { name: String! }
+  type Other implements Named { name: String! }
+  union Either = Item | Other
+  type Query { items: [Item!]!, item: Item, nothing: Item, numbers: [Int], matrix: [[Float!]], blob: JSON, text: String, count: Int, named: Named, either: Either }
 `);
 
 const WEIRD = ['plain', 'quote " and \\ backslash', "line\nbreak\ttab", "nul \u0000 and \u001f", "é ü ñ 中文", "emoji 😀", "lone \ud800 high", "lone \udc00 low", ""];
@@ -66,17 +69,29 @@ it.each([
   expect(ours).toBe(reference);
 });
 
-it("writes a deeply frozen JSON value once and reuses it; a frozen object with a mutable child is written anew", async () => {
-  const query = "{ blob }";
-  const write = writerFor(query)!;
+it("serializes a deeply frozen JSON value once and reuses the text", () => {
+  const write = writerFor("{ blob }")!;
   const frozen = Object.freeze({ a: Object.freeze({ b: 1 }) });
-  expect(write({ data: { blob: frozen } })).toBe('{"data":{"blob":{"a":{"b":1}}}}');
-  expect(write({ data: { blob: frozen } })).toBe('{"data":{"blob":{"a":{"b":1}}}}');
+  const stringify = jest.spyOn(JSON, "stringify");
+  try {
+    expect(write({ data: { blob: frozen } })).toBe('{"data":{"blob":{"a":{"b":1}}}}');
+    expect(write({ data: { blob: frozen } })).toBe('{"data":{"blob":{"a":{"b":1}}}}');
+    expect(stringify.mock.calls.filter(([value]) => value === frozen)).toHaveLength(1);
+  } finally {
+    stringify.mockRestore();
+  }
+});
+
+it("writes anew what could change: a frozen object with a mutable child, or with its own toJSON", () => {
+  const write = writerFor("{ blob }")!;
   const child = { b: 1 };
   const shallow = Object.freeze({ a: child });
   expect(write({ data: { blob: shallow } })).toBe('{"data":{"blob":{"a":{"b":1}}}}');
   child.b = 2;
   expect(write({ data: { blob: shallow } })).toBe('{"data":{"blob":{"a":{"b":2}}}}');
+  let calls = 0;
+  const counting = Object.freeze({ toJSON: () => ++calls });
+  expect([write({ data: { blob: counting } }), write({ data: { blob: counting } })]).toEqual(['{"data":{"blob":1}}', '{"data":{"blob":2}}']);
 });
 
 it("writes null data as null", () => {
@@ -90,6 +105,9 @@ it.each([
   ["@skip on an object field", "query($x: Boolean!) { item @skip(if: $x) { name } }"],
   ["introspection", "{ __schema { queryType { name } } }"],
   ["one key selected twice (merged by GraphQL)", "{ text text }"],
+  ["an interface", "{ named { name } }"],
+  ["a union", "{ either { __typename } }"],
+  ["__proto__ as a key (the executor's object puts it last)", "{ __proto__: item { name } text }"],
 ])("leaves %s to JSON.stringify (null)", (_, query) => {
   expect(writerFor(query)).toBeNull();
 });
