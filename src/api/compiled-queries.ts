@@ -128,7 +128,7 @@ export class CompiledQueries {
     // scalars (JSON, DateTime) are still serialized.
     const compiled = compileQuery(this.schema, document, operationName, { disableLeafSerialization: true });
     if (!isCompiledQuery(compiled)) return null;
-    const json = compileResultJson(this.schema, document, operation) ?? ((result) => JSON.stringify(result));
+    const json = compileResultJson(this.schema, operation) ?? ((result) => JSON.stringify(result));
     return { run: compiled.query, json };
   }
 }

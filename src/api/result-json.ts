@@ -7,7 +7,6 @@
 // every actor with the same variants) is serialized once and then reused.
 
 import {
-  type DocumentNode,
   type GraphQLField,
   GraphQLEnumType,
   GraphQLList,
@@ -138,12 +137,12 @@ class Generator {
 }
 
 /**
- * The writer for one operation of a validated document, or null when its selections use what
+ * The writer for one validated operation, or null when its selections use what
  * only run time knows (fragments, directives, interfaces, unions, introspection).
  */
-export function compileResultJson(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): ResultJson | null {
+export function compileResultJson(schema: GraphQLSchema, operation: OperationDefinitionNode): ResultJson | null {
   const root = schema.getRootType(operation.operation);
-  if (!root || !document.definitions.includes(operation)) return null;
+  if (!root) return null;
   try {
     const generator = new Generator(schema);
     const body = `let out = '{"data":'; const v = result.data;

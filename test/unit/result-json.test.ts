@@ -46,7 +46,7 @@ const root = {
 function writerFor(query: string) {
   const document = parse(query);
   const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
-  return compileResultJson(schema, document, operation);
+  return compileResultJson(schema, operation);
 }
 
 async function bothTexts(query: string): Promise<[string, string]> {
