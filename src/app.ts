@@ -3,19 +3,24 @@
 import type { AddressInfo } from "node:net";
 import xxhash from "xxhash-wasm";
 import { SlotHasher } from "./engine/slot-hasher";
+import { DomainError } from "./engine/errors";
 import type { AppConfig } from "./config";
 import type { Logger } from "./logger";
 import { createDataSource } from "./persistence/data-source";
-import { Database } from "./persistence/database";
+import { Database, translateDriverError } from "./persistence/database";
 import { applyMigrations } from "./persistence/migrations";
+import { DEFAULT_BACKOFF, jittered } from "./persistence/notification-listener";
 import { ActorMemory } from "./services/actor-memory";
 import { AllocationService } from "./services/allocation.service";
 import { AssignmentService } from "./services/assignment.service";
+import { ConfigCacheFile } from "./services/config-cache-file";
 import { ConfigChanges } from "./services/config-change";
+import { ConfigFollower } from "./services/config-follower";
 import { DecisionService } from "./services/decision.service";
 import { ExperimentService } from "./services/experiment.service";
 import { ExposureWriter } from "./services/exposure-writer";
 import { LayerService } from "./services/layer.service";
+import { Readiness } from "./services/readiness";
 import { SnapshotStore } from "./services/snapshot-store";
 import { createServer } from "./server";
 
@@ -23,6 +28,8 @@ export interface App {
   listen(port: number, host: string): Promise<AddressInfo>;
   /** Stops accepting, drains requests, flushes exposures, closes the database. */
   close(): Promise<void>;
+  /** The configuration follower (tests read its listener's pid and state). */
+  readonly follower: ConfigFollower;
 }
 
 /**
@@ -32,16 +39,22 @@ export interface App {
  */
 const FACTS_REMEMBERED = 400_000;
 
+const isUnreachable = (error: unknown) => {
+  const translated = translateDriverError(error);
+  return translated instanceof DomainError && translated.code === "UNAVAILABLE";
+};
+
 export async function createApp(config: AppConfig, logger: Logger): Promise<App> {
   const { h32 } = await xxhash();
   const dataSource = createDataSource(config.database);
-  await dataSource.initialize();
-  if (config.migrate) await applyMigrations(dataSource, logger);
   const db = new Database(dataSource);
   const exposures = new ExposureWriter(db, logger, { flushMs: config.exposureFlushMs });
-  const snapshots = new SnapshotStore(db, new SlotHasher(h32), logger);
-  await snapshots.refresh();
-  const changes = new ConfigChanges(db, snapshots, logger);
+  const snapshots = new SnapshotStore(new SlotHasher(h32), logger);
+  const listenUrl = config.database.kind === "postgres" ? config.database.url : null;
+  const follower = new ConfigFollower(db, snapshots, logger, { reconcileMs: config.configReconcileMs, listenUrl });
+  const cache = config.configCacheFile === null ? null : new ConfigCacheFile(config.configCacheFile, logger);
+  if (cache) snapshots.onSwap((state) => cache.save(state));
+  const changes = new ConfigChanges(db, follower, logger);
   const memory = new ActorMemory(FACTS_REMEMBERED, config.stickyMissTtlMs);
   const services = {
     experiments: new ExperimentService(db, changes),
@@ -50,10 +63,45 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     layers: new LayerService(db, changes),
     decisions: new DecisionService(db, snapshots, exposures, memory),
   };
-  const server = createServer({ services, logger, production: config.production, isReady: async () => snapshots.isLoaded && (await db.isReachable()) });
+  const readiness = new Readiness(db, snapshots, follower);
+  const server = createServer({ services, logger, production: config.production, readiness: () => readiness.report() });
+
+  let closed = false;
+  const connect = async () => {
+    if (!dataSource.isInitialized) await dataSource.initialize();
+    if (config.migrate) await applyMigrations(dataSource, logger);
+    await follower.catchUp();
+    await follower.startFollowing();
+  };
+  /** Retries a database that cannot be reached at start with the listener's backoff, until it answers or the app closes. */
+  const retry = async (delayMs: number): Promise<void> => {
+    await new Promise((resolve) => setTimeout(resolve, jittered(delayMs)).unref());
+    if (closed) return;
+    try {
+      await connect();
+      logger.info({ configVersion: snapshots.version }, "database reached: following the configuration");
+    } catch (error) {
+      if (!isUnreachable(error)) logger.error({ err: error }, "starting on the database failed; retrying");
+      else logger.warn({ retryInMs: delayMs }, "the database is still unreachable");
+      void retry(Math.min(delayMs * 2, DEFAULT_BACKOFF.maxMs));
+    }
+  };
+  try {
+    await connect();
+  } catch (error) {
+    // The embedded database cannot be "unreachable": a failure there is a real one.
+    if (config.database.kind !== "postgres" || !isUnreachable(error)) throw error;
+    const cached = cache?.read() ?? null;
+    if (cached) {
+      snapshots.replace(cached);
+      logger.warn({ configVersion: cached.version, file: cache!.file }, "the database is unreachable: serving the cached configuration");
+    } else logger.warn("the database is unreachable and no configuration is cached: not ready until it answers");
+    void retry(DEFAULT_BACKOFF.initialMs);
+  }
   await server.start();
 
   return {
+    follower,
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         server.httpServer.once("error", reject);
@@ -64,11 +112,14 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
       }),
     close: async () => {
       const started = Date.now();
+      closed = true;
       await server.stop();
       logger.debug({ ms: Date.now() - started }, "requests drained");
+      await follower.close();
+      cache?.flush();
       await exposures.flush();
       logger.debug({ ms: Date.now() - started }, "exposures flushed");
-      await dataSource.destroy();
+      if (dataSource.isInitialized) await dataSource.destroy();
       logger.info({ ms: Date.now() - started }, "stopped");
     },
   };

@@ -20,6 +20,10 @@ export interface AppConfig {
    * Infinity by default on the embedded database, which no other process can write to.
    */
   readonly stickyMissTtlMs: number;
+  /** How often the configuration version is compared with the database's, in case a notification was lost. */
+  readonly configReconcileMs: number;
+  /** Where the configuration is cached for cold starts without the database; null: not cached. */
+  readonly configCacheFile: string | null;
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -69,5 +73,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     production: env.NODE_ENV === "production",
     exposureFlushMs: integer(env, "EXPOSURE_FLUSH_MS", 200, 1, 60_000),
     stickyMissTtlMs: integer(env, "STICKY_MISS_TTL_MS", defaultStickyMissTtlMs(database), 0, 60_000),
+    configReconcileMs: integer(env, "CONFIG_RECONCILE_MS", 30_000, 100, 3_600_000),
+    configCacheFile: env.CONFIG_CACHE_FILE ? path.resolve(env.CONFIG_CACHE_FILE) : null,
   };
 }

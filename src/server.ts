@@ -11,13 +11,14 @@ import { buildAppSchema } from "./api/schema";
 import type { Logger } from "./logger";
 import { ResponseBatch } from "./response-batch";
 import type { Caller } from "./services/caller";
+import type { ReadinessReport } from "./services/readiness";
 
 export interface ServerDeps {
   readonly services: AppServices;
   readonly logger: Logger;
   readonly production: boolean;
-  /** Whether the configuration is loaded and the database reachable. */
-  readonly isReady: () => Promise<boolean>;
+  /** The /readyz report (SPEC §10). */
+  readonly readiness: () => Promise<ReadinessReport>;
 }
 
 export interface TesseraServer {
@@ -179,8 +180,8 @@ export function createServer(deps: ServerDeps): TesseraServer {
       if (path === "/graphql") return handleGraphQL(req, res);
       if (path === "/healthz") return sendJson(res, 200, { status: "ok" });
       if (path === "/readyz") {
-        const ready = await deps.isReady();
-        return sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "unavailable" });
+        const report = await deps.readiness();
+        return sendJson(res, report.status === "unavailable" ? 503 : 200, report);
       }
       sendJson(res, 404, { error: "not found: use POST /graphql" });
     };

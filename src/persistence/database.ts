@@ -8,6 +8,10 @@ const CONNECTION_ERRORS = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "E
 /** Driver errors → domain errors: unique violations are conflicts, values the database refuses bad input, lost connections unavailability. */
 export function translateDriverError(error: unknown): unknown {
   if (error instanceof DomainError) return error;
+  // TypeORM's own error for a data source that never connected (a start while the database was down).
+  if (error instanceof Error && error.name === "CannotExecuteNotConnectedError") {
+    return new DomainError("UNAVAILABLE", "the database cannot be reached", { cause: "not connected yet" });
+  }
   const driverError = (error instanceof QueryFailedError ? error.driverError : error) as
     | { code?: string; message?: string; constraint?: string; detail?: string }
     | undefined;

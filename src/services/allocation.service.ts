@@ -8,7 +8,7 @@ import { assertMutable, assertWeightsMutable } from "../engine/lifecycle";
 import type { Experiment } from "../engine/types";
 import type { Database } from "../persistence/database";
 import type { Caller } from "./caller";
-import type { ConfigChanges } from "./config-change";
+import { type ConfigChanges, experimentSubject } from "./config-change";
 import { type ChangeScope, layerFreeSlots, loadExperiment, reweigh, saveReweighed, scopeOf } from "./experiment-scope";
 
 export interface WeightChange {
@@ -82,7 +82,7 @@ export class AllocationService {
         return { experiment: next, slotsMoved: countMovedSlots(before.ranges, next.ranges), applied: false };
       });
     }
-    return this.changes.apply(key, mutation, caller, async (em) => {
+    return this.changes.apply(experimentSubject(key), mutation, caller, async (em) => {
       const scope = scopeOf(em);
       const { before, next } = await compute(scope);
       await saveReweighed(scope, before, { ...next, version: before.version + 1 });

@@ -11,7 +11,7 @@ import { ExperimentRepository } from "../persistence/experiment.repository";
 import { type Exposure, ExposureRepository } from "../persistence/exposure.repository";
 import type { ActorMemory } from "./actor-memory";
 import type { Caller } from "./caller";
-import type { ConfigChanges } from "./config-change";
+import { type ConfigChanges, experimentSubject } from "./config-change";
 import type { ExposureWriter } from "./exposure-writer";
 
 export interface AssignmentView {
@@ -189,7 +189,7 @@ export class AssignmentService {
     caller: Caller,
     work: (repo: AssignmentRepository, exp: Experiment) => Promise<T>,
   ): Promise<T> {
-    return this.changes.apply(experimentKey, mutation, caller, async (em) => {
+    return this.changes.apply(experimentSubject(experimentKey), mutation, caller, async (em) => {
       const found = await new ExperimentRepository(em).find(experimentKey);
       if (!found) throw notFound("experiment", experimentKey);
       assertMutable(experimentKey, found.experiment.state);

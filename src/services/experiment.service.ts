@@ -20,7 +20,7 @@ import type { Database } from "../persistence/database";
 import { type ExperimentFilter, ExperimentRepository } from "../persistence/experiment.repository";
 import { LayerRepository } from "../persistence/layer.repository";
 import type { Caller } from "./caller";
-import type { ConfigChanges } from "./config-change";
+import { type ConfigChanges, experimentSubject } from "./config-change";
 import { type ChangeScope, layerFreeSlots, loadExperiment, reweigh, saveReweighed, scopeOf } from "./experiment-scope";
 
 export interface CreateExperimentCommand {
@@ -170,7 +170,7 @@ export class ExperimentService {
 
   /** Runs one configuration change: version bump (serializes writers), the work, its change record. */
   private change<T>(key: string, mutation: string, caller: Caller, work: (scope: ChangeScope) => Promise<T>): Promise<T> {
-    return this.changes.apply(key, mutation, caller, (em) => work(scopeOf(em)));
+    return this.changes.apply(experimentSubject(key), mutation, caller, (em) => work(scopeOf(em)));
   }
 
   private transition(

@@ -9,7 +9,7 @@ import type { Database } from "../persistence/database";
 import { ExperimentRepository } from "../persistence/experiment.repository";
 import { LayerRepository } from "../persistence/layer.repository";
 import type { Caller } from "./caller";
-import type { ConfigChanges } from "./config-change";
+import { type ConfigChanges, layerSubject } from "./config-change";
 
 export interface LayerView extends Layer {
   /** Every experiment's slot ranges in this layer, sorted by start. */
@@ -87,7 +87,7 @@ export class LayerService {
     if (cmd.hashKey != null) validateName("input.hashKey", cmd.hashKey, "hashKey");
     if (cmd.salt != null) validateName("input.salt", cmd.salt, "salt");
     if (cmd.defaultParams != null) validateParams("input.defaultParams", cmd.defaultParams);
-    return this.changes.apply(cmd.key, "layer_created", caller, async (em) => {
+    return this.changes.apply(layerSubject(cmd.key), "layer_created", caller, async (em) => {
       const experiments = new ExperimentRepository(em);
       const taken = await experiments.keyIsTaken(cmd.key);
       if (taken) throw new DomainError("CONFLICT", `key "${cmd.key}" is already taken by a ${taken}`, { field: "input.key" });
@@ -112,7 +112,7 @@ export class LayerService {
     validateText("input.description", cmd.description);
     if (cmd.services != null) validateServices("input.services", cmd.services);
     if (cmd.defaultParams != null) validateParams("input.defaultParams", cmd.defaultParams);
-    return this.changes.apply(key, "layer_updated", caller, async (em) => {
+    return this.changes.apply(layerSubject(key), "layer_updated", caller, async (em) => {
       const experiments = new ExperimentRepository(em);
       const layer = await this.explicit(new LayerRepository(em), key);
       const next: Layer = {
@@ -149,7 +149,7 @@ export class LayerService {
         throw badInput(`ranges[${i}]`, `[${r.start}, ${r.end}) overlaps ranges[${prior.i}] [${prior.r.start}, ${prior.r.end})`);
       }
     }
-    return this.changes.apply(key, "set_ranges", caller, async (em) => {
+    return this.changes.apply(layerSubject(key), "set_ranges", caller, async (em) => {
       const experiments = new ExperimentRepository(em);
       const layer = await this.explicit(new LayerRepository(em), key);
       const members = (await experiments.list({ layer: key })).filter((e) => e.state !== "ARCHIVED");

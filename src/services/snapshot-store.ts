@@ -1,26 +1,25 @@
-// SnapshotStore: holds the current compiled configuration and swaps it after each committed change.
+// SnapshotStore: holds the compiled configuration decisions read, swapped whole after each change.
 
-import { type Snapshot, compileSnapshot } from "../engine/snapshot";
+import { type ConfigState, type Snapshot, compileSnapshot } from "../engine/snapshot";
 import type { SlotHasher } from "../engine/slot-hasher";
+import { DomainError } from "../engine/errors";
 import type { Logger } from "../logger";
-import { ConfigStateRepository } from "../persistence/config-state.repository";
-import type { Database } from "../persistence/database";
+
+export type SnapshotListener = (state: ConfigState, snapshot: Snapshot) => void;
 
 export class SnapshotStore {
   private current: Snapshot | null = null;
-  /** The next reload, not started yet: later callers join it, since it will see their change too. */
-  private queued: Promise<void> | null = null;
-  private running: Promise<void> = Promise.resolve();
+  private rows: ConfigState | null = null;
+  private readonly swapListeners = new Set<SnapshotListener>();
 
   constructor(
-    private readonly db: Database,
     private readonly hasher: SlotHasher,
     private readonly logger: Logger,
   ) {}
 
   /** The snapshot decisions read; replaced whole, never changed in place. */
   get snapshot(): Snapshot {
-    if (this.current === null) throw new Error("configuration not loaded yet");
+    if (this.current === null) throw new DomainError("UNAVAILABLE", "the configuration is not loaded yet: the database has not answered");
     return this.current;
   }
 
@@ -28,27 +27,31 @@ export class SnapshotStore {
     return this.current !== null;
   }
 
-  /**
-   * Reloads after a committed change. Resolves once a load that started after this
-   * call has been swapped in; concurrent callers share one load.
-   */
-  refresh(): Promise<void> {
-    if (this.queued) return this.queued;
-    const next = this.running.then(async () => {
-      this.queued = null;
-      await this.load();
-    });
-    this.queued = next;
-    this.running = next.catch(() => undefined);
-    return next;
+  get version(): number {
+    return this.snapshot.version;
   }
 
-  private async load(): Promise<void> {
+  /** The rows the snapshot was compiled from (the configuration cache file writes them). */
+  get state(): ConfigState | null {
+    return this.rows;
+  }
+
+  /** Called after every swap (the cache file listens). */
+  onSwap(listener: SnapshotListener): () => void {
+    this.swapListeners.add(listener);
+    return () => this.swapListeners.delete(listener);
+  }
+
+  /** Compiles and swaps in a whole configuration. */
+  replace(state: ConfigState): void {
     const started = performance.now();
-    const state = await this.db.consistentRead((em) => new ConfigStateRepository(em).load());
-    const snapshot = compileSnapshot(state, this.hasher);
-    // A slower, older load must never replace a newer snapshot.
-    if (this.current === null || snapshot.version >= this.current.version) this.current = snapshot;
-    this.logger.debug({ version: snapshot.version, ms: Math.round(performance.now() - started) }, "configuration snapshot loaded");
+    this.swap(state, compileSnapshot(state, this.hasher));
+    this.logger.debug({ version: state.version, ms: Math.round(performance.now() - started) }, "configuration snapshot compiled");
+  }
+
+  private swap(state: ConfigState, snapshot: Snapshot): void {
+    this.rows = state;
+    this.current = snapshot;
+    for (const listener of this.swapListeners) listener(state, snapshot);
   }
 }

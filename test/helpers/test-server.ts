@@ -22,14 +22,33 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export function testConfig(database: TestDatabase): AppConfig {
+export function testConfig(database: TestDatabase, overrides: Partial<AppConfig> = {}): AppConfig {
   const stickyMissTtlMs = defaultStickyMissTtlMs(database.config);
-  return { port: 0, host: "127.0.0.1", database: database.config, migrate: true, logLevel: "silent", production: false, exposureFlushMs: 50, stickyMissTtlMs };
+  return {
+    port: 0,
+    host: "127.0.0.1",
+    database: database.config,
+    migrate: true,
+    logLevel: "silent",
+    production: false,
+    exposureFlushMs: 50,
+    stickyMissTtlMs,
+    configReconcileMs: 30_000,
+    configCacheFile: null,
+    ...overrides,
+  };
 }
 
-export async function startTestServer(options: { database?: TestDatabase; pgliteDir?: string } = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  readonly database?: TestDatabase;
+  readonly pgliteDir?: string;
+  /** Settings that differ from the test defaults. */
+  readonly config?: Partial<AppConfig>;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase({ pgliteDir: options.pgliteDir }));
-  const config = testConfig(database);
+  const config = testConfig(database, options.config);
   const app = await createApp(config, createLogger(process.env.TEST_LOG_LEVEL ?? "silent"));
   const address = await app.listen(0, "127.0.0.1");
   const url = `http://127.0.0.1:${address.port}/graphql`;

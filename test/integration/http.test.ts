@@ -1,5 +1,6 @@
 // The HTTP surface around GraphQL: health, readiness, unknown paths, oversized bodies, GET queries.
 
+import { ON_POSTGRES } from "../helpers/test-database";
 import { startTestServer, type TestServer } from "../helpers/test-server";
 
 let server: TestServer;
@@ -16,10 +17,17 @@ it("/healthz answers 200 while the process is up", async () => {
   expect(await res.json()).toEqual({ status: "ok" });
 });
 
-it("/readyz answers 200 when the database is reachable", async () => {
+it("/readyz answers 200 with SPEC §10's report when the configuration is loaded and the database reachable", async () => {
   const res = await fetch(`${base}/readyz`);
   expect(res.status).toBe(200);
-  expect(await res.json()).toEqual({ status: "ready" });
+  const report = (await res.json()) as Record<string, unknown>;
+  expect(report).toEqual({
+    status: "ready",
+    configVersion: 0,
+    lastSyncAgeMs: expect.any(Number),
+    listener: ON_POSTGRES ? "connected" : "in-process",
+    database: "reachable",
+  });
 });
 
 it("an unknown path is a JSON 404", async () => {

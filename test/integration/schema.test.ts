@@ -32,8 +32,8 @@ it("the migrations leave no pending schema change against the entities", async (
     await dataSource.runMigrations();
     const pending = await dataSource.driver.createSchemaBuilder().log();
     expect(pending.upQueries.map((q) => q.query)).toEqual([]);
-    // And they undo cleanly.
-    await dataSource.undoLastMigration();
+    // And they undo cleanly, newest first.
+    for (let i = 0; i < dataSource.migrations.length; i++) await dataSource.undoLastMigration();
     const tables: Array<{ n: number }> = await dataSource.query(
       `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'migrations'`,
     );

@@ -14,6 +14,8 @@ it("defaults to PGlite under ./data/pglite on 127.0.0.1:4000 with migrations on"
     exposureFlushMs: 200,
     // The embedded database has no other writer: "no stored assignment" stays true until this process writes one.
     stickyMissTtlMs: Infinity,
+    configReconcileMs: 30_000,
+    configCacheFile: null,
   });
 });
 
@@ -25,6 +27,10 @@ it("reads DATABASE_URL, PGLITE_DIR memory://, MIGRATE, NODE_ENV and PORT", () =>
   expect(loadConfig({ STICKY_MISS_TTL_MS: "0" }).stickyMissTtlMs).toBe(0);
   expect(loadConfig({ DATABASE_URL: "postgres://u@h:5432/db" }).stickyMissTtlMs).toBe(1_000);
   expect(loadConfig({ DATABASE_URL: "postgres://u@h:5432/db", STICKY_MISS_TTL_MS: "250" }).stickyMissTtlMs).toBe(250);
+  expect(loadConfig({ CONFIG_CACHE_FILE: "cache/tessera.json", CONFIG_RECONCILE_MS: "500" })).toMatchObject({
+    configCacheFile: path.resolve("cache/tessera.json"),
+    configReconcileMs: 500,
+  });
 });
 
 it.each([
@@ -36,6 +42,7 @@ it.each([
   [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
   [{ EXPOSURE_FLUSH_MS: "0" }, "EXPOSURE_FLUSH_MS"],
   [{ STICKY_MISS_TTL_MS: "-1" }, "STICKY_MISS_TTL_MS"],
+  [{ CONFIG_RECONCILE_MS: "10" }, "CONFIG_RECONCILE_MS"],
 ])("%j is a ConfigError naming %s", (env, name) => {
   expect(() => loadConfig(env)).toThrow(ConfigError);
   expect(() => loadConfig(env)).toThrow(name);

@@ -2,6 +2,7 @@
 
 import { AssignmentEntity } from "./assignment.entity";
 import { ChangeRecordEntity } from "./change-record.entity";
+import { ConfigChangeEntity } from "./config-change.entity";
 import { ConfigVersionEntity } from "./config-version.entity";
 import { ExperimentEntity } from "./experiment.entity";
 import { ExposureEntity } from "./exposure.entity";
@@ -9,7 +10,7 @@ import { LayerEntity } from "./layer.entity";
 import { OverrideEntity } from "./override.entity";
 import { VariantEntity } from "./variant.entity";
 
-export { AssignmentEntity, ChangeRecordEntity, ConfigVersionEntity, ExperimentEntity, ExposureEntity, LayerEntity, OverrideEntity, VariantEntity };
+export { AssignmentEntity, ChangeRecordEntity, ConfigChangeEntity, ConfigVersionEntity, ExperimentEntity, ExposureEntity, LayerEntity, OverrideEntity, VariantEntity };
 
 export const ENTITIES = [
   LayerEntity,
@@ -20,4 +21,5 @@ export const ENTITIES = [
   ExposureEntity,
   ChangeRecordEntity,
   ConfigVersionEntity,
+  ConfigChangeEntity,
 ];

@@ -1,0 +1,166 @@
+// ConfigFollower: keeps this instance's snapshot at the newest configuration version (SPEC §10) and
+// hands every change event, once and in version order, to whoever listens (subscriptions).
+
+import type { Logger } from "../logger";
+import { ChangeLogRepository } from "../persistence/change-log.repository";
+import { type ConfigChangeEvent, ConfigChangeRepository } from "../persistence/config-change.repository";
+import { ConfigStateRepository } from "../persistence/config-state.repository";
+import type { Database } from "../persistence/database";
+import { NotificationListener } from "../persistence/notification-listener";
+import type { SnapshotStore } from "./snapshot-store";
+
+export type ListenerState = "connected" | "reconnecting" | "in-process";
+
+export type ChangeListener = (events: readonly ConfigChangeEvent[]) => void;
+
+export interface ConfigFollowerOptions {
+  /** How often versions are compared in case a notification was lost. */
+  readonly reconcileMs: number;
+  /** PostgreSQL URL to LISTEN on; null on PGlite, where every change is made in this process. */
+  readonly listenUrl: string | null;
+}
+
+/** Notifications are `{"version":N}`; anything longer is not ours. */
+const MAX_PAYLOAD = 256;
+
+/** The version a notification announces, or null when it is malformed (then a catch-up decides). */
+export function announcedVersion(payload: string): number | null {
+  if (payload.length > MAX_PAYLOAD) return null;
+  try {
+    const parsed: unknown = JSON.parse(payload);
+    const version = (parsed as { version?: unknown } | null)?.version;
+    return typeof version === "number" && Number.isSafeInteger(version) && version >= 0 ? version : null;
+  } catch {
+    return null;
+  }
+}
+
+export class ConfigFollower {
+  private readonly changeListeners = new Set<ChangeListener>();
+  /** The next catch-up, not started yet: later callers join it, since it will read their change too. */
+  private queued: Promise<void> | null = null;
+  private running: Promise<void> = Promise.resolve();
+  private lastEmitted = -1;
+  private lastSyncAt: number | null = null;
+  private listener: NotificationListener | null = null;
+  private reconcileTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly store: SnapshotStore,
+    private readonly logger: Logger,
+    private readonly options: ConfigFollowerOptions,
+  ) {}
+
+  /**
+   * Starts listening and reconciling; resolves after the listener's first attempt, so an instance
+   * that says it started is following. The first catch-up (the caller's) loads the snapshot.
+   */
+  async startFollowing(): Promise<void> {
+    if (this.reconcileTimer === null) {
+      this.reconcileTimer = setInterval(() => void this.catchUpLogged("reconcile"), this.options.reconcileMs);
+      this.reconcileTimer.unref();
+    }
+    if (this.options.listenUrl !== null && this.listener === null) {
+      this.listener = new NotificationListener(
+        this.options.listenUrl,
+        {
+          onNotification: (payload) => this.notified(payload),
+          onConnected: () => void this.catchUpLogged("listener connected"),
+          onDisconnected: () => undefined,
+        },
+        this.logger,
+      );
+      await this.listener.start();
+    }
+  }
+
+  get listenerState(): ListenerState {
+    if (this.options.listenUrl === null) return "in-process";
+    return this.listener?.isConnected ? "connected" : "reconnecting";
+  }
+
+  /** The listening connection's backend pid (tests terminate it). */
+  get listenerPid(): number | null {
+    return this.listener?.backendPid ?? null;
+  }
+
+  /** Milliseconds since the database last confirmed the snapshot is current; null before the first load. */
+  get lastSyncAgeMs(): number | null {
+    return this.lastSyncAt === null ? null : Date.now() - this.lastSyncAt;
+  }
+
+  /** Calls `listener` with every change event from now on, in version order, each once. */
+  onChange(listener: ChangeListener): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /**
+   * Reads the change events after the snapshot's version and applies them. Resolves once a
+   * catch-up that started after this call is done; concurrent callers share one.
+   */
+  catchUp(): Promise<void> {
+    if (this.queued) return this.queued;
+    const next = this.running.then(async () => {
+      this.queued = null;
+      await this.sync();
+    });
+    this.queued = next;
+    this.running = next.catch(() => undefined);
+    return next;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.reconcileTimer) clearInterval(this.reconcileTimer);
+    this.reconcileTimer = null;
+    await this.listener?.close();
+    await this.running;
+  }
+
+  private notified(payload: string): void {
+    const version = announcedVersion(payload);
+    // Stale and duplicate notifications cost nothing; a malformed one costs at most a catch-up.
+    if (version !== null && this.store.isLoaded && version <= this.store.version) return;
+    void this.catchUpLogged(version === null ? "malformed notification" : "notification");
+  }
+
+  private catchUpLogged(why: string): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return this.catchUp().catch((error: unknown) => {
+      this.logger.warn({ err: error, why }, "configuration catch-up failed; the last snapshot keeps serving");
+    });
+  }
+
+  private async sync(): Promise<void> {
+    const from = this.store.isLoaded ? this.store.version : null;
+    const read = await this.db.consistentRead(async (em) => {
+      const version = await new ChangeLogRepository(em).currentVersion();
+      if (version === from) return { version, events: [], state: null };
+      const events = from === null || version < from ? [] : await new ConfigChangeRepository(em).after(from);
+      return { version, events, state: await new ConfigStateRepository(em).load() };
+    });
+    this.lastSyncAt = Date.now();
+    if (read.state === null) return;
+    if (from !== null && read.version < from) {
+      this.logger.warn({ from, to: read.version }, "the database's configuration version went back: reloaded whole");
+    }
+    this.store.replace(read.state);
+    this.emit(read.events, read.version);
+  }
+
+  private emit(events: readonly ConfigChangeEvent[], version: number): void {
+    const fresh = events.filter((e) => e.version > this.lastEmitted);
+    this.lastEmitted = Math.max(this.lastEmitted, version);
+    if (fresh.length === 0) return;
+    for (const listener of this.changeListeners) {
+      try {
+        listener(fresh);
+      } catch (error) {
+        this.logger.error({ err: error }, "a configuration change listener failed");
+      }
+    }
+  }
+}
