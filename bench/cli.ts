@@ -2,7 +2,7 @@
 
 import { parseArgs } from "node:util";
 
-export const SECTIONS = ["engine", "http", "memory"] as const;
+export const SECTIONS = ["engine", "http", "memory", "propagation"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -14,11 +14,13 @@ export interface BenchOptions {
   readonly databaseUrl: string | null;
 }
 
-export const USAGE = `usage: npm run bench -- [--json] [--quick] [--only engine|http|memory[,…]] [--database-url postgres://…]
+export const USAGE = `usage: npm run bench -- [--json] [--quick] [--only engine|http|memory|propagation[,…]] [--database-url postgres://…]
   --json           print one JSON object instead of the table
   --quick          fewer and shorter rounds (smoke run; ratios are indicative only)
   --only SECTION   run only these sections (repeat or comma-separate); default: all
   --database-url   the Tessera server uses this PostgreSQL instead of an in-memory PGlite
+                   (propagation: the PostgreSQL it creates its database on; default DATABASE_URL,
+                   else postgres://postgres@127.0.0.1:5432/test, skipped when none answers)
 exit code: 0 when every target is met, 1 when one fails, 2 on bad arguments`;
 
 export class UsageError extends Error {}
@@ -45,7 +47,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
   if (values.help) return "help";
   const requested = (values.only ?? []).flatMap((s) => s.split(",")).map((s) => s.trim()).filter(Boolean);
   for (const s of requested) {
-    if (!(SECTIONS as readonly string[]).includes(s)) throw new UsageError(`unknown section "${s}" (engine, http, memory)`);
+    if (!(SECTIONS as readonly string[]).includes(s)) throw new UsageError(`unknown section "${s}" (engine, http, memory, propagation)`);
   }
   const url = values["database-url"] ?? null;
   if (url !== null && !/^postgres(ql)?:\/\//.test(url)) throw new UsageError("--database-url must start with postgres://");

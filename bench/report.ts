@@ -65,6 +65,11 @@ export function makeRow(input: RowInput): Row {
   return { name: input.name, value: input.value, baseline, ratio, target, pass, failure, notes: input.notes ?? [] };
 }
 
+/** A row that could not run here (no PostgreSQL, say): it neither passes nor fails, and says why. */
+export function skippedRow(name: string, why: string): Row {
+  return { name, value: { label: "skipped", median: Number.NaN, unit: "", samples: [] }, baseline: null, ratio: null, target: null, pass: null, failure: null, notes: [why] };
+}
+
 export const anyFailed = (rows: readonly Row[]): boolean => rows.some((r) => r.pass === false);
 
 function num(x: number): string {

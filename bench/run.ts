@@ -14,6 +14,7 @@ const RUNNERS: Record<Section, () => SectionRunner> = {
   engine: () => (require("./engine/section") as typeof import("./engine/section")).engineRows,
   http: () => (require("./http/section") as typeof import("./http/section")).httpRows,
   memory: () => (require("./memory/section") as typeof import("./memory/section")).memoryRows,
+  propagation: () => (require("./propagation/section") as typeof import("./propagation/section")).propagationRows,
 };
 
 async function runSection(section: Section, options: BenchOptions): Promise<Row[]> {
