@@ -15,6 +15,7 @@ import { AllocationService } from "./services/allocation.service";
 import { AssignmentService } from "./services/assignment.service";
 import { ConfigCacheFile } from "./services/config-cache-file";
 import { ConfigChanges } from "./services/config-change";
+import { ConfigChangeFeed, storedChanges } from "./services/config-change-feed";
 import { ConfigFollower } from "./services/config-follower";
 import { DecisionService } from "./services/decision.service";
 import { ExperimentService } from "./services/experiment.service";
@@ -30,6 +31,8 @@ export interface App {
   close(): Promise<void>;
   /** The configuration follower (tests read its listener's pid and state). */
   readonly follower: ConfigFollower;
+  /** The change feed of subscriptions (tests read its counts). */
+  readonly changeFeed: ConfigChangeFeed;
 }
 
 /**
@@ -56,12 +59,17 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   if (cache) snapshots.onSwap((state) => cache.save(state));
   const changes = new ConfigChanges(db, follower, logger);
   const memory = new ActorMemory(FACTS_REMEMBERED, config.stickyMissTtlMs);
+  const changeFeed = new ConfigChangeFeed(storedChanges(db), follower, logger, {
+    queueMax: config.subscriberQueueMax,
+    currentVersion: () => (snapshots.isLoaded ? snapshots.version : null),
+  });
   const services = {
     experiments: new ExperimentService(db, changes),
     assignments: new AssignmentService(db, h32, exposures, changes, memory),
     allocation: new AllocationService(db, changes),
     layers: new LayerService(db, changes),
     decisions: new DecisionService(db, snapshots, exposures, memory),
+    changeFeed,
   };
   const readiness = new Readiness(db, snapshots, follower);
   const server = createServer({ services, logger, production: config.production, readiness: () => readiness.report() });
@@ -102,6 +110,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
 
   return {
     follower,
+    changeFeed,
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         server.httpServer.once("error", reject);
@@ -114,7 +123,8 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
       const started = Date.now();
       closed = true;
       await server.stop();
-      logger.debug({ ms: Date.now() - started }, "requests drained");
+      await changeFeed.close();
+      logger.debug({ ms: Date.now() - started }, "sockets closed, requests drained");
       await follower.close();
       cache?.flush();
       await exposures.flush();

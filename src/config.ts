@@ -24,7 +24,14 @@ export interface AppConfig {
   readonly configReconcileMs: number;
   /** Where the configuration is cached for cold starts without the database; null: not cached. */
   readonly configCacheFile: string | null;
+  /**
+   * How many live changes may wait for one subscriber before it is judged too slow and its socket
+   * closed (SPEC §10: it resubscribes with `since`, so nothing is lost and memory stays bounded).
+   */
+  readonly subscriberQueueMax: number;
 }
+
+export const DEFAULT_SUBSCRIBER_QUEUE_MAX = 1_000;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
@@ -75,5 +82,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     stickyMissTtlMs: integer(env, "STICKY_MISS_TTL_MS", defaultStickyMissTtlMs(database), 0, 60_000),
     configReconcileMs: integer(env, "CONFIG_RECONCILE_MS", 30_000, 100, 3_600_000),
     configCacheFile: env.CONFIG_CACHE_FILE ? path.resolve(env.CONFIG_CACHE_FILE) : null,
+    subscriberQueueMax: integer(env, "SUBSCRIBER_QUEUE_MAX", DEFAULT_SUBSCRIBER_QUEUE_MAX, 1, 1_000_000),
   };
 }

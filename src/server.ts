@@ -1,13 +1,17 @@
-// createServer(deps): node:http + Apollo on /graphql, /healthz and /readyz; no listen (tests use it).
+// createServer(deps): node:http + Apollo on /graphql, graphql-ws on the same path, /healthz and /readyz;
+// no listen (tests use it).
 
 import http from "node:http";
 import { ApolloServer, HeaderMap } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import type { ExecutionResult } from "graphql";
+import { callerOfHeaders, headerValue } from "./api/caller";
 import { CompiledQueries } from "./api/compiled-queries";
 import type { AppContext, AppServices } from "./api/context";
 import { createErrorFormatter } from "./api/errors";
 import { buildAppSchema } from "./api/schema";
+import { serveSubscriptions } from "./api/subscription-server";
+import { refuseSubscriptionsOverHttp } from "./api/subscriptions-over-http";
 import type { Logger } from "./logger";
 import { ResponseBatch } from "./response-batch";
 import type { Caller } from "./services/caller";
@@ -24,12 +28,11 @@ export interface ServerDeps {
 export interface TesseraServer {
   readonly httpServer: http.Server;
   start(): Promise<void>;
-  /** Stops accepting, drains requests in flight. */
+  /** Closes the websockets, stops accepting, drains requests in flight. */
   stop(): Promise<void>;
 }
 
 const MAX_BODY_BYTES = 1 << 20;
-const MAX_HEADER_VALUE = 256;
 
 class BodyError extends Error {
   constructor(readonly status: number, message: string) {
@@ -60,12 +63,6 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 }
 
 const isPromise = <T>(value: T | Promise<T>): value is Promise<T> => typeof (value as Promise<T>)?.then === "function";
-
-function header(req: http.IncomingMessage, name: string): string | null {
-  const value = req.headers[name];
-  const text = Array.isArray(value) ? value[0] : value;
-  return text ? text.slice(0, MAX_HEADER_VALUE) : null;
-}
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -107,14 +104,22 @@ export function createServer(deps: ServerDeps): TesseraServer {
   // Two instances: Apollo instruments the resolvers of its schema in place, the fast path needs them bare.
   const compiled = new CompiledQueries(buildAppSchema(), !deps.production);
   const answers = new ResponseBatch();
+  const formatError = createErrorFormatter(deps.logger);
   const apollo = new ApolloServer<AppContext>({
     schema: buildAppSchema(),
-    formatError: createErrorFormatter(deps.logger),
+    formatError,
     includeStacktraceInErrorResponses: false,
     introspection: !deps.production,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), refuseSubscriptionsOverHttp],
     // main.ts owns the signals: drain, then flush exposures, then close the database.
     stopOnTerminationSignals: false,
+  });
+  const subscriptions = serveSubscriptions(httpServer, {
+    schema: buildAppSchema(),
+    services: deps.services,
+    logger: deps.logger,
+    production: deps.production,
+    formatError,
   });
 
   async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -129,7 +134,7 @@ export function createServer(deps: ServerDeps): TesseraServer {
         }
       } else body = raw;
     }
-    const caller: Caller = { actor: header(req, "x-actor"), requestId: header(req, "x-request-id") };
+    const caller = callerOfHeaders(req.headers);
     const answered = answerCompiled(req, res, body, caller);
     if (answered === true || (answered !== false && (await answered))) return;
     const headers = new HeaderMap();
@@ -187,7 +192,7 @@ export function createServer(deps: ServerDeps): TesseraServer {
     };
     handle().catch((error: unknown) => {
       if (error instanceof BodyError) return sendBadRequest(res, error.status, error.message);
-      deps.logger.error({ err: error, requestId: header(req, "x-request-id") }, "request failed");
+      deps.logger.error({ err: error, requestId: headerValue(req.headers, "x-request-id") }, "request failed");
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
       else res.end();
     });
@@ -196,6 +201,10 @@ export function createServer(deps: ServerDeps): TesseraServer {
   return {
     httpServer,
     start: () => apollo.start(),
-    stop: () => apollo.stop(),
+    // Websockets first: the HTTP drain would end their connections without a close frame.
+    stop: async () => {
+      await subscriptions.close();
+      await apollo.stop();
+    },
   };
 }

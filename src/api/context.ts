@@ -1,8 +1,9 @@
-// The per-request context: the services and who is calling.
+// The per-request context: the services and who is calling (and, over graphql-ws, the subscriber's end).
 
 import type { AllocationService } from "../services/allocation.service";
 import type { AssignmentService } from "../services/assignment.service";
 import type { Caller } from "../services/caller";
+import type { ConfigChangeFeed, Subscriber } from "../services/config-change-feed";
 import type { DecisionService } from "../services/decision.service";
 import type { ExperimentService } from "../services/experiment.service";
 import type { LayerService } from "../services/layer.service";
@@ -13,9 +14,12 @@ export interface AppServices {
   readonly allocation: AllocationService;
   readonly layers: LayerService;
   readonly decisions: DecisionService;
+  readonly changeFeed: ConfigChangeFeed;
 }
 
 export interface AppContext {
   readonly services: AppServices;
   readonly caller: Caller;
+  /** Only on graphql-ws: closes the socket of a subscriber that fell behind. */
+  readonly subscriber?: Subscriber;
 }

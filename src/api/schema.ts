@@ -1,17 +1,32 @@
 // buildAppSchema(): the type-graphql schema, and its printed form checked in as schema.graphql.
 
 import { type GraphQLSchema, printSchema } from "graphql";
-import { buildSchemaSync } from "type-graphql";
+import { type PubSub, buildSchemaSync } from "type-graphql";
 import { AssignmentResolver } from "./resolvers/assignment.resolver";
+import { ConfigChangeResolver } from "./resolvers/config-change.resolver";
 import { DecisionResolver } from "./resolvers/decision.resolver";
 import { ExperimentResolver } from "./resolvers/experiment.resolver";
 import { LayerResolver } from "./resolvers/layer.resolver";
 import { DateTimeScalar } from "./types/scalars";
 
+/**
+ * type-graphql wants a PubSub even when every subscription brings its own `subscribe`; here none
+ * uses topics (changes come from the ConfigFollower's one stream), so one that refuses them.
+ */
+const NO_TOPICS: PubSub = {
+  publish: () => {
+    throw new Error("subscriptions use the ConfigChangeFeed, not type-graphql topics");
+  },
+  subscribe: () => {
+    throw new Error("subscriptions use the ConfigChangeFeed, not type-graphql topics");
+  },
+};
+
 export function buildAppSchema(): GraphQLSchema {
   return buildSchemaSync({
-    resolvers: [DecisionResolver, ExperimentResolver, LayerResolver, AssignmentResolver],
+    resolvers: [DecisionResolver, ExperimentResolver, LayerResolver, AssignmentResolver, ConfigChangeResolver],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+    pubSub: NO_TOPICS,
     // Domain rules are validated once, in the engine, with field paths (see engine/definition.ts).
     validate: false,
   });

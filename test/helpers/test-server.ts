@@ -1,7 +1,7 @@
 // The real server over HTTP on a free loopback port, on a test database of its own.
 
 import { type App, createApp } from "../../src/app";
-import { type AppConfig, defaultStickyMissTtlMs } from "../../src/config";
+import { type AppConfig, DEFAULT_SUBSCRIBER_QUEUE_MAX, defaultStickyMissTtlMs } from "../../src/config";
 import { createLogger } from "../../src/logger";
 import { createTestDatabase, type TestDatabase } from "./test-database";
 
@@ -35,6 +35,7 @@ export function testConfig(database: TestDatabase, overrides: Partial<AppConfig>
     stickyMissTtlMs,
     configReconcileMs: 30_000,
     configCacheFile: null,
+    subscriberQueueMax: DEFAULT_SUBSCRIBER_QUEUE_MAX,
     ...overrides,
   };
 }

@@ -16,6 +16,7 @@ it("defaults to PGlite under ./data/pglite on 127.0.0.1:4000 with migrations on"
     stickyMissTtlMs: Infinity,
     configReconcileMs: 30_000,
     configCacheFile: null,
+    subscriberQueueMax: 1_000,
   });
 });
 
@@ -31,6 +32,7 @@ it("reads DATABASE_URL, PGLITE_DIR memory://, MIGRATE, NODE_ENV and PORT", () =>
     configCacheFile: path.resolve("cache/tessera.json"),
     configReconcileMs: 500,
   });
+  expect(loadConfig({ SUBSCRIBER_QUEUE_MAX: "25" }).subscriberQueueMax).toBe(25);
 });
 
 it.each([
@@ -43,6 +45,7 @@ it.each([
   [{ EXPOSURE_FLUSH_MS: "0" }, "EXPOSURE_FLUSH_MS"],
   [{ STICKY_MISS_TTL_MS: "-1" }, "STICKY_MISS_TTL_MS"],
   [{ CONFIG_RECONCILE_MS: "10" }, "CONFIG_RECONCILE_MS"],
+  [{ SUBSCRIBER_QUEUE_MAX: "0" }, "SUBSCRIBER_QUEUE_MAX"],
 ])("%j is a ConfigError naming %s", (env, name) => {
   expect(() => loadConfig(env)).toThrow(ConfigError);
   expect(() => loadConfig(env)).toThrow(name);

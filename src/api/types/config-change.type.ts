@@ -1,0 +1,27 @@
+// GraphQL `ConfigChange`: one committed configuration change, as subscribers and `configChanges` see it.
+
+import { Field, Int, ObjectType } from "type-graphql";
+import type { ConfigChangeEvent } from "../../services/config-change-feed";
+
+@ObjectType("ConfigChange")
+export class ConfigChangeType {
+  @Field(() => Int, { description: "the configuration version this change produced" }) version!: number;
+  @Field(() => String, { description: "experiment, layer, flag, api_key or import" }) kind!: string;
+  @Field(() => [String]) keys!: string[];
+  @Field(() => [String], { description: "the services the change touches, before and after it" }) services!: string[];
+  @Field(() => String, { description: "the history mutation name, e.g. started or layer_updated" }) mutation!: string;
+  @Field(() => String, { nullable: true, description: "who made it (x-actor)" }) actor!: string | null;
+  @Field(() => Date) at!: Date;
+
+  static from(e: ConfigChangeEvent): ConfigChangeType {
+    return Object.assign(new ConfigChangeType(), {
+      version: e.version,
+      kind: e.kind,
+      keys: [...e.keys],
+      services: [...e.services],
+      mutation: e.mutation,
+      actor: e.actor,
+      at: e.at,
+    });
+  }
+}
