@@ -49,7 +49,11 @@ export function applyDelta(snapshot: Snapshot, delta: ConfigDelta): Snapshot {
     }
   }
 
-  const experimentsOf = groupBy(delta.experiments.filter((e) => TAKES_PART.has(e.state)), (e) => e.layer);
+  // By key within a layer, however the rows were read: the order of a layer's parameter keys, and so of the answer's, follows it.
+  const experimentsOf = groupBy(
+    delta.experiments.filter((e) => TAKES_PART.has(e.state)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+    (e) => e.layer,
+  );
   const overridesOf = groupBy(delta.overrides, (o) => o.experiment);
   const added = new Map<string, CompiledLayer[]>();
   for (const row of delta.layers) {
