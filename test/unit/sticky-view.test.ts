@@ -1,5 +1,6 @@
 // StickyView: what a request knows of stored assignments, and what it leaves in ActorMemory for later requests.
 
+import type { CompiledExperiment } from "../../src/engine/snapshot";
 import { ActorMemory } from "../../src/services/actor-memory";
 import { StickyView } from "../../src/services/sticky-view";
 
@@ -40,4 +41,20 @@ it("sees what another request stored for its actor while it waited for its batch
   memory.rememberStored("e2", "a", 4); // meanwhile, another request stores a row for "a"
   view.learn(view.pending, [], Date.now());
   expect([view.sticky("e1", "a"), view.sticky("e2", "a"), view.pending]).toEqual([null, 4, []]);
+});
+
+it("holds an actor by group through the snapshot's index: another member's stored row counts, its own and other groups' do not", () => {
+  const memory = new ActorMemory(1_000, Infinity);
+  memory.rememberStored("e1", "a", 1);
+  memory.rememberStored("f1", "b", 2);
+  memory.rememberStored("e2", "c", 3);
+  const groups = new Map([["g", ["e1", "e2"]], ["h", ["f1"]]]);
+  const view = new StickyView(memory, groups);
+  const member = (key: string, group: string | null) => ({ key, exclusionGroup: group }) as CompiledExperiment;
+  expect([
+    view.heldByGroup(member("e2", "g"), "a"), // e1 holds "a"
+    view.heldByGroup(member("e1", "g"), "a"), // only its own row
+    view.heldByGroup(member("e1", "g"), "b"), // held in group h, not g
+    view.heldByGroup(member("e1", null), "c"),
+  ]).toEqual([true, false, false, false]);
 });
