@@ -4,7 +4,7 @@ import { compileLayer } from "./compiled-layer";
 import { groupBy } from "./group-by";
 import type { CompiledRule } from "./rules";
 import { byPriorityThenKey, planService } from "./service-plan";
-import type { CompiledExperiment, CompiledLayer, OverrideRow, ServicePlan, Snapshot } from "./snapshot";
+import type { CompiledExperiment, CompiledLayer, ConfigState, OverrideRow, Snapshot } from "./snapshot";
 import type { Experiment, ExperimentState, Layer } from "./types";
 
 /** The rows of the layers a change touched, read in one consistent transaction. */
@@ -86,6 +86,21 @@ export function applyDelta(snapshot: Snapshot, delta: ConfigDelta): Snapshot {
     experiments,
     groups: regroup(snapshot.groups, regrouped, dropped, delta.layers, layers),
     rules: snapshot.rules.size > RULES_SLACK * experiments.size + 64 ? snapshot.rules.retaining(rulesIn(experiments)) : snapshot.rules,
+  };
+}
+
+/**
+ * The rows a snapshot is compiled from, once `delta` is applied: those of its layers replaced. What
+ * `applyDelta(compileSnapshot(state), delta)` is compiled from, for whoever keeps the rows too (a cache file).
+ */
+export function applyDeltaToRows(state: ConfigState, delta: ConfigDelta): ConfigState {
+  const touched = new Set([...delta.layerKeys, ...delta.layers.map((l) => l.key)]);
+  const replaced = new Set(state.experiments.filter((e) => touched.has(e.layer)).map((e) => e.key));
+  return {
+    version: delta.version,
+    layers: state.layers.filter((l) => !touched.has(l.key)).concat(delta.layers),
+    experiments: state.experiments.filter((e) => !replaced.has(e.key)).concat(delta.experiments.filter((e) => TAKES_PART.has(e.state))),
+    overrides: state.overrides.filter((o) => !replaced.has(o.experiment)).concat(delta.overrides),
   };
 }
 

@@ -4,8 +4,8 @@ import xxhash from "xxhash-wasm";
 import { decideService } from "../../src/engine/decide";
 import type { CompiledRule } from "../../src/engine/rules";
 import { SlotHasher, saltPrefix } from "../../src/engine/slot-hasher";
-import { type CompiledLayer, type Snapshot, compileSnapshot, emptySnapshot } from "../../src/engine/snapshot";
-import { applyDelta } from "../../src/engine/snapshot-delta";
+import { type CompiledLayer, type ConfigState, type Snapshot, compileSnapshot, emptySnapshot } from "../../src/engine/snapshot";
+import { applyDelta, applyDeltaToRows } from "../../src/engine/snapshot-delta";
 import type { JsonObject } from "../../src/engine/types";
 import { ActorMemory } from "../../src/services/actor-memory";
 import { StickyView } from "../../src/services/sticky-view";
@@ -126,6 +126,14 @@ function indexOf(model: ConfigModel) {
   return { groups: sorted(groups, (keys) => keys), services: sorted(services, (keys) => keys) };
 }
 
+/** Rows in a canonical order. */
+const rowsOf = (state: ConfigState) => ({
+  version: state.version,
+  layers: [...state.layers].sort((a, b) => (a.key < b.key ? -1 : 1)),
+  experiments: [...state.experiments].sort((a, b) => (a.key < b.key ? -1 : 1)),
+  overrides: state.overrides.map((o) => `${o.experiment} ${o.actor} ${o.variant}`).sort(),
+});
+
 /** Which decision sources, and whether a group exclusion, a run of decisions met. */
 function reached(all: readonly string[]): string[] {
   const seen = new Set<string>();
@@ -137,7 +145,7 @@ function reached(all: readonly string[]): string[] {
 }
 
 describe.each([1, 2, 3, 4])("seed %i: a random configuration, then 60 random changes applied as deltas", (seed) => {
-  it("decides as a full compile after every change, with the same structure, and leaves the previous snapshot as it was", () => {
+  it("decides as a full compile after every change, with the same structure and rows, and leaves the previous snapshot as it was", () => {
     const rand = prng(seed);
     const { memory, model } = world(rand);
     for (let i = 0; i < 4; i++) model.createLayer();
@@ -145,16 +153,20 @@ describe.each([1, 2, 3, 4])("seed %i: a random configuration, then 60 random cha
     for (const e of model.experiments.values()) if (rand() < 0.7) model.experiments.set(e.key, { ...e, state: "RUNNING" });
     for (let i = 0; i < 10; i++) model.change();
     const contexts = randomContexts(rand, 150);
-    let current = compileSnapshot(model.state(), hasher);
+    let rows = model.state();
+    let current = compileSnapshot(rows, hasher);
     let before = canonical(current);
     let decided = decisions(current, contexts, memory);
     const met: string[] = [];
     for (let step = 0; step < 60; step++) {
       const touched = model.change();
       const previous = current;
-      current = applyDelta(previous, model.delta(touched));
+      const delta = model.delta(touched);
+      current = applyDelta(previous, delta);
+      rows = applyDeltaToRows(rows, delta);
       const full = compileSnapshot(model.state(), hasher);
       const context = `after change ${step} (touched ${touched.join(", ")})`;
+      expect([context, rowsOf(rows)]).toEqual([context, rowsOf(model.state())]);
       const shown = canonical(current);
       expect([context, shown]).toEqual([context, canonical(full)]);
       expect([context, shown.groups, shown.services.map(([service, p]) => [service, p.layers])]).toEqual([context, ...Object.values(indexOf(model))]);
