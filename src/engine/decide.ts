@@ -21,7 +21,7 @@ export type OutReason = "INACTIVE" | "NO_ACTOR" | "RULE" | "EXCLUDED_BY_GROUP" |
 
 /**
  * The last rule evaluated during the current (synchronous) decideService call. Equal rules
- * share one closure (`sharedRuleCompiler`), so a rule common to a run of consecutive layers
+ * share one closure (`SharedRules`), so a rule common to a run of consecutive layers
  * runs once per decision; rules that alternate between layers are evaluated each time. Outside
  * decideService (`judge` on its own), or when no two of the service's experiments share a
  * rule, `context` is null and every rule just runs.

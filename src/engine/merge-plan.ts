@@ -65,10 +65,26 @@ export function shapeOf(objects: readonly JsonObject[]): Shape {
   return shape;
 }
 
+/** Whether two shapes hold the same keys in the same order, at every depth: contributions align on either alike. */
+export function sameShape(a: Shape, b: Shape): boolean {
+  if (a === b) return true;
+  if (a.keys.length !== b.keys.length) return false;
+  for (let i = 0; i < a.keys.length; i++) {
+    if (a.keys[i] !== b.keys[i]) return false;
+    const x = a.children[i]!;
+    const y = b.children[i]!;
+    if (x === null || y === null ? x !== y : !sameShape(x, y)) return false;
+  }
+  return true;
+}
+
 export function alignParams(params: JsonObject, shape: Shape): AlignedParams {
   const values = shape.keys.map((k) => (Object.hasOwn(params, k) ? params[k] : undefined));
   return { values, nested: values.map((v, i) => (isJsonObject(v) ? alignParams(v, shape.children[i]!) : null)) };
 }
+
+/** The shape of a writer that writes no object at a position: it is read, never extended. */
+const NO_KEYS: Shape = emptyShape();
 
 /** Objects with this many keys or more are built by a compiled literal rather than key by key. */
 const LITERAL_FROM = 8;
@@ -95,33 +111,34 @@ class Position {
 
   /** @param shapes each writer's shape at this position, in merge order */
   constructor(shapes: readonly Shape[]) {
+    // One pass over the writers' keys (not one per key of the union): a service over a thousand
+    // layers is rebuilt whenever one of its layers changes shape.
     const union = emptyShape();
-    for (const shape of shapes) for (const key of shape.keys) keyIndex(union, key);
-    this.keys = union.keys;
-    const by: Int32Array[] = [];
-    const at: Int32Array[] = [];
-    const children: (Position | null)[] = [];
-    for (const key of union.keys) {
-      const writers: number[] = [];
-      const local: number[] = [];
-      const below: Shape[] = [];
-      let objectWriters = 0;
-      shapes.forEach((shape, k) => {
-        const j = shape.index.get(key);
-        if (j === undefined) return;
-        writers.push(k);
-        local.push(j);
+    const by: number[][] = [];
+    const at: number[][] = [];
+    const below: Shape[][] = [];
+    const objectWriters: number[] = [];
+    for (let k = 0; k < shapes.length; k++) {
+      const shape = shapes[k]!;
+      for (let j = 0; j < shape.keys.length; j++) {
+        const u = keyIndex(union, shape.keys[j]!);
+        if (u === by.length) {
+          by.push([]);
+          at.push([]);
+          below.push([]);
+          objectWriters.push(0);
+        }
+        by[u]!.push(k);
+        at[u]!.push(j);
         const child = shape.children[j]!;
-        if (child !== null) objectWriters++;
-        below.push(child ?? emptyShape());
-      });
-      by.push(Int32Array.from(writers));
-      at.push(Int32Array.from(local));
-      children.push(objectWriters >= 2 ? new Position(below) : null);
+        if (child !== null) objectWriters[u]!++;
+        below[u]!.push(child ?? NO_KEYS);
+      }
     }
-    this.by = by;
-    this.at = at;
-    this.children = children;
+    this.keys = union.keys;
+    this.by = by.map((writers) => Int32Array.from(writers));
+    this.at = at.map((local) => Int32Array.from(local));
+    this.children = below.map((shapesBelow, u) => (objectWriters[u]! >= 2 ? new Position(shapesBelow) : null));
     this.writers = new Array<AlignedParams | null>(shapes.length).fill(null);
     this.built = new Array<JsonValue | undefined>(union.keys.length).fill(undefined);
     this.literal = union.keys.length >= LITERAL_FROM ? compileLiteral(union.keys) : null;

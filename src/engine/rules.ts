@@ -211,18 +211,3 @@ export function compileRule(rule: JsonObject | null): CompiledRule {
   validateRule("rule", rule);
   return rule == null ? everyone : compileNode(rule);
 }
-
-/**
- * compileRule for many experiments at once: equal rules (same JSON text) get one closure.
- * Many experiments target alike ("country is US"), and a decision remembers the last closure
- * it evaluated (see `decideService`), so sharing them is what makes that memo hit.
- */
-export function sharedRuleCompiler(): (rule: JsonObject) => CompiledRule {
-  const compiled = new Map<string, CompiledRule>();
-  return (rule) => {
-    const text = JSON.stringify(rule);
-    let closure = compiled.get(text);
-    if (closure === undefined) compiled.set(text, (closure = compileRule(rule)));
-    return closure;
-  };
-}

@@ -4,7 +4,8 @@ import { countSlots, findSegment } from "./allocation";
 import { type OutReason, judge } from "./decide";
 import { SLOTS_PER_LAYER, slotOf } from "./hashing";
 import type { CompiledRule } from "./rules";
-import { type CompiledExperiment, compileExperiment } from "./snapshot";
+import { compileExperiment } from "./compiled-layer";
+import type { CompiledExperiment } from "./snapshot";
 import type { DecisionSource, Experiment, Hash32, JsonObject, Layer, Variant } from "./types";
 
 /** Per-actor facts the caller looked up before deciding (the engine does no I/O). */

@@ -90,14 +90,15 @@ export class ExperimentRepository {
     if (filter.layer) qb.andWhere("e.layer_key = :layer", { layer: filter.layer });
     if (filter.layers) {
       if (filter.layers.length === 0) return [];
-      qb.andWhere("e.layer_key IN (:...layers)", { layers: filter.layers });
+      // One array parameter, not one per key: a change may name a thousand layers.
+      qb.andWhere("e.layer_key = ANY(:layers)", { layers: filter.layers });
     }
     if (filter.states) qb.andWhere("e.state IN (:...states)", { states: filter.states });
     const rows = await qb.getMany();
     if (rows.length === 0) return [];
     const variants = await this.em
       .createQueryBuilder(VariantEntity, "v")
-      .where("v.experiment_key IN (:...keys)", { keys: rows.map((r) => r.key) })
+      .where("v.experiment_key = ANY(:keys)", { keys: rows.map((r) => r.key) })
       .getMany();
     const byExperiment = groupBy(variants, (v) => v.experimentKey);
     return rows.map((r) => experimentToDomain(r, byExperiment.get(r.key) ?? []));

@@ -24,14 +24,17 @@ export class LayerRepository {
     return (await qb.getMany()).map(layerToDomain);
   }
 
-  /** Every layer that can take part in decisions: explicit ones and the implicit layers of active experiments. */
-  async listDeciding(): Promise<Layer[]> {
-    const rows = await this.em
+  /**
+   * Every layer that can take part in decisions: explicit ones and the implicit layers of active
+   * experiments; only those among `keys` when given.
+   */
+  async listDeciding(keys?: readonly string[]): Promise<Layer[]> {
+    const qb = this.em
       .createQueryBuilder(LayerEntity, "l")
       .where(
-        `l.implicit = false OR EXISTS (SELECT 1 FROM experiments e WHERE e.layer_key = l.key AND e.state IN ('RUNNING', 'CONCLUDED'))`,
-      )
-      .getMany();
-    return rows.map(layerToDomain);
+        `(l.implicit = false OR EXISTS (SELECT 1 FROM experiments e WHERE e.layer_key = l.key AND e.state IN ('RUNNING', 'CONCLUDED')))`,
+      );
+    if (keys !== undefined) qb.andWhere("l.key = ANY(:keys)", { keys });
+    return (await qb.getMany()).map(layerToDomain);
   }
 }

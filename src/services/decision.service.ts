@@ -73,7 +73,7 @@ export class DecisionService {
       return r.context;
     });
     const snapshot = this.snapshots.snapshot;
-    const view = new StickyView(this.memory);
+    const view = new StickyView(this.memory, snapshot.groups);
     const run = () => requests.map((r, i) => r.services.map((s) => decideService(snapshot, s, contexts[i]!, view, explain)));
     const results = run();
     if (view.pending.length === 0) {

@@ -23,7 +23,11 @@ export class StickyView implements ActorLookups {
   private lastRecord: ActorRecord | undefined = undefined;
   private now: number | null = null;
 
-  constructor(private readonly memory: ActorMemory) {}
+  constructor(
+    private readonly memory: ActorMemory,
+    /** The snapshot's exclusion groups: the keys of each group's RUNNING and CONCLUDED experiments. */
+    private readonly groups: ReadonlyMap<string, readonly string[]>,
+  ) {}
 
   sticky(experiment: string, actor: string): number | null | undefined {
     if (this.ours?.get(experiment)?.has(actor)) return null;
@@ -31,8 +35,10 @@ export class StickyView implements ActorLookups {
   }
 
   heldByGroup(experiment: CompiledExperiment, actor: string): boolean {
-    for (const peer of experiment.groupPeers) {
-      if (this.stored(peer, actor) != null) return true;
+    const members = experiment.exclusionGroup === null ? undefined : this.groups.get(experiment.exclusionGroup);
+    if (members === undefined) return false;
+    for (const peer of members) {
+      if (peer !== experiment.key && this.stored(peer, actor) != null) return true;
     }
     return false;
   }
