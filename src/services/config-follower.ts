@@ -20,6 +20,9 @@ export interface ConfigFollowerOptions {
   readonly listenUrl: string | null;
 }
 
+/** A catch-up touching more layers than this reloads everything (one read instead of many ANY lists). */
+const MAX_DELTA_LAYERS = 200;
+
 /** Notifications are `{"version":N}`; anything longer is not ours. */
 const MAX_PAYLOAD = 256;
 
@@ -138,16 +141,23 @@ export class ConfigFollower {
     const from = this.store.isLoaded ? this.store.version : null;
     const read = await this.db.consistentRead(async (em) => {
       const version = await new ChangeLogRepository(em).currentVersion();
-      if (version === from) return { version, events: [], state: null };
-      const events = from === null || version < from ? [] : await new ConfigChangeRepository(em).after(from);
-      return { version, events, state: await new ConfigStateRepository(em).load() };
+      const state = new ConfigStateRepository(em);
+      if (version === from) return { version, events: [] };
+      if (from === null || version < from) return { version, events: [], full: await state.load() };
+      const events = await new ConfigChangeRepository(em).after(from);
+      // Versions committed without an event (before the events existed) leave a hole only a full load fills.
+      const contiguous = events.length === version - from && events.every((e, i) => e.version === from + 1 + i);
+      const layers = new Set(events.flatMap((e) => e.layers));
+      if (!contiguous || layers.size > MAX_DELTA_LAYERS) return { version, events, full: await state.load() };
+      return { version, events, delta: await state.loadDelta([...layers]) };
     });
     this.lastSyncAt = Date.now();
-    if (read.state === null) return;
     if (from !== null && read.version < from) {
       this.logger.warn({ from, to: read.version }, "the database's configuration version went back: reloaded whole");
     }
-    this.store.replace(read.state);
+    if (read.full) this.store.replace(read.full);
+    else if (read.delta) this.store.apply(read.delta);
+    else return;
     this.emit(read.events, read.version);
   }
 

@@ -1,6 +1,7 @@
 // SnapshotStore: holds the compiled configuration decisions read, swapped whole after each change.
 
 import { type ConfigState, type Snapshot, compileSnapshot } from "../engine/snapshot";
+import { type ConfigDelta, applyDelta, applyDeltaToRows } from "../engine/snapshot-delta";
 import type { SlotHasher } from "../engine/slot-hasher";
 import { DomainError } from "../engine/errors";
 import type { Logger } from "../logger";
@@ -49,9 +50,17 @@ export class SnapshotStore {
     this.logger.debug({ version: state.version, ms: Math.round(performance.now() - started) }, "configuration snapshot compiled");
   }
 
-  private swap(state: ConfigState, snapshot: Snapshot): void {
+  /** Compiles again only the layers a change touched, and swaps the result in. */
+  apply(delta: ConfigDelta): void {
+    const started = performance.now();
+    const current = this.snapshot;
+    this.swap(this.rows === null ? null : applyDeltaToRows(this.rows, delta), applyDelta(current, delta));
+    this.logger.debug({ version: delta.version, layers: delta.layerKeys.length, ms: Math.round(performance.now() - started) }, "configuration change applied");
+  }
+
+  private swap(state: ConfigState | null, snapshot: Snapshot): void {
     this.rows = state;
     this.current = snapshot;
-    for (const listener of this.swapListeners) listener(state, snapshot);
+    if (state !== null) for (const listener of this.swapListeners) listener(state, snapshot);
   }
 }
