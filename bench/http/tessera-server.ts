@@ -27,7 +27,7 @@ export async function startTessera(databaseUrl: string | null): Promise<TesseraS
       NODE_ENV: "production",
       PORT: String(port),
       HOST: "127.0.0.1",
-      LOG_LEVEL: "warn",
+      LOG_LEVEL: process.env.BENCH_SERVER_LOG_LEVEL ?? "warn",
       // Whatever the caller's shell holds, the database is the one this run asked for.
       DATABASE_URL: databaseUrl ?? undefined,
       PGLITE_DIR: databaseUrl ? undefined : "memory://",

@@ -8,6 +8,9 @@ import os from "node:os";
 import path from "node:path";
 import type { ConfigState } from "../../src/engine/snapshot";
 import type { ConfigDelta } from "../../src/engine/snapshot-delta";
+import type { EntityManager } from "typeorm";
+import { CatchUpRepository } from "../../src/persistence/catch-up.repository";
+import { ConfigChangeRepository } from "../../src/persistence/config-change.repository";
 import { ConfigStateRepository } from "../../src/persistence/config-state.repository";
 import { createDataSource } from "../../src/persistence/data-source";
 import { Database } from "../../src/persistence/database";
@@ -33,12 +36,12 @@ afterAll(async () => {
 });
 
 /** Reads in one REPEATABLE READ transaction of the test's own, as SnapshotStore does. */
-async function read<T>(work: (repo: ConfigStateRepository) => Promise<T>): Promise<T> {
+async function read<T>(work: (repo: ConfigStateRepository, em: EntityManager) => Promise<T>): Promise<T> {
   if (!ON_POSTGRES) await server.stop();
   const dataSource = createDataSource(database.config);
   await dataSource.initialize();
   try {
-    return await new Database(dataSource).consistentRead((em) => work(new ConfigStateRepository(em)));
+    return await new Database(dataSource).consistentRead((em) => work(new ConfigStateRepository(em), em));
   } finally {
     await dataSource.destroy();
     if (!ON_POSTGRES) server = await startTestServer({ database });
@@ -127,4 +130,29 @@ it("reads nothing but the version for no layers, and the version it reads is the
   const [empty] = await loadBoth([[]]);
   expect(empty).toMatchObject({ layerKeys: [], layers: [], experiments: [], overrides: [] });
   expect(empty!.version).toBeGreaterThan(0);
+});
+
+it("the follower's one-statement catch-up reads the events after a version and the rows of the layers they name, as loadDelta does", async () => {
+  const layer = uniqueKey("cu_layer");
+  await createLayer(server, { key: layer, services: ["cu"], defaultParams: { a: 1 } });
+  const x = uniqueKey("cu_x");
+  await runningExperiment(server, x, { layer, traffic: 4000, exclusionGroup: "cu_group", rule: { type: "field", field: "age", op: "gte", values: [18] } });
+  const y = uniqueKey("cu_y");
+  await runningExperiment(server, y, { services: ["cu"] });
+  ok(await server.gql(SET_OVERRIDE, { experiment: x, actor: "ann", variant: "treatment" }));
+  await createExperiment(server, { key: uniqueKey("cu_draft"), layer, traffic: 100, variants: FIFTY_FIFTY });
+  ok(await server.gql(CONCLUDE, { key: y, winner: "control" }));
+  const checked = await read(async (repo, em) => {
+    const newest = await new ConfigChangeRepository(em).after(0);
+    const froms = [0, newest.at(-6)!.version, newest.at(-2)!.version, newest.at(-1)!.version];
+    for (const from of froms) {
+      const since = await new CatchUpRepository(em).readSince(from);
+      const events = await new ConfigChangeRepository(em).after(from);
+      const named = [...new Set(events.flatMap((e) => e.layers))];
+      expect(since.events).toEqual(events);
+      expect(sortedDelta(since.delta)).toEqual(sortedDelta({ ...(await repo.loadDelta(named)), layerKeys: [...named].sort() }));
+    }
+    return froms.length;
+  });
+  expect(checked).toBe(4);
 });
