@@ -31,6 +31,8 @@ export interface App {
   close(): Promise<void>;
   /** The configuration follower (tests read its listener's pid and state). */
   readonly follower: ConfigFollower;
+  /** The snapshot this instance decides with (tests compare instances). */
+  readonly snapshots: SnapshotStore;
   /** The change feed of subscriptions (tests read its counts). */
   readonly changeFeed: ConfigChangeFeed;
 }
@@ -110,6 +112,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
 
   return {
     follower,
+    snapshots,
     changeFeed,
     listen: (port, host) =>
       new Promise((resolve, reject) => {

@@ -4,12 +4,13 @@ import xxhash from "xxhash-wasm";
 import { decideService } from "../../src/engine/decide";
 import type { CompiledRule } from "../../src/engine/rules";
 import { SlotHasher, saltPrefix } from "../../src/engine/slot-hasher";
-import { type CompiledLayer, type ConfigState, type Snapshot, compileSnapshot, emptySnapshot } from "../../src/engine/snapshot";
+import { type ConfigState, type Snapshot, compileSnapshot, emptySnapshot } from "../../src/engine/snapshot";
 import { applyDelta, applyDeltaToRows } from "../../src/engine/snapshot-delta";
 import type { JsonObject } from "../../src/engine/types";
 import { ActorMemory } from "../../src/services/actor-memory";
 import { StickyView } from "../../src/services/sticky-view";
 import { ACTORS, ConfigModel, SERVICES } from "../helpers/config-model";
+import { canonical, sorted } from "../helpers/snapshot-canonical";
 import { int, prng } from "../helpers/prng";
 
 let hasher: SlotHasher;
@@ -56,34 +57,6 @@ function decisions(snapshot: Snapshot, contexts: readonly JsonObject[], memory: 
       return JSON.stringify([service, d.parameters, d.experiments.map((e) => [e.experiment, e.variant, e.vid, e.layer, e.slot, e.source, e.actor]), d.reasons]);
     }),
   );
-}
-
-const sorted = <V, T>(map: ReadonlyMap<string, V>, describeValue: (value: V) => T): [string, T][] =>
-  [...map].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, describeValue(v)]);
-
-function cellName(layer: CompiledLayer, index: number): string | null {
-  const cell = index === 0 ? null : layer.cells[index - 1]!;
-  return cell === null ? null : `${cell.experiment.key}/${cell.variant?.key ?? "unserved"}`;
-}
-
-/** A snapshot as canonical data: what it decides with, independent of the order rows were read in. */
-function canonical(s: Snapshot) {
-  return {
-    version: s.version,
-    services: sorted(s.services, (p) => ({ layers: p.layers.map((l) => l.key), sharesRules: p.sharesRules })),
-    layers: sorted(s.layers, (l) => ({
-      priority: l.priority, services: [...l.services], hashKey: l.hashKey, salt: l.salt, enabled: l.enabled, defaultParams: l.defaultParams,
-      shape: JSON.stringify(l.paramShape), defaults: l.defaults, soleOwner: l.soleOwner?.key ?? null,
-      experiments: l.experiments.map((e) => e.key).sort(),
-      segments: [...l.segmentEnds].map((end, r) => [end, cellName(l, l.segmentCells[r]!)]),
-    })),
-    experiments: sorted(s.experiments, (e) => ({
-      layer: e.layer, state: e.state, winner: e.winner?.key ?? null, group: e.exclusionGroup, hasRule: e.rule !== null,
-      variants: e.variants.map((v) => [v.key, v.vid, v.aligned]),
-      overrides: e.overrides === null ? null : sorted(e.overrides, (v) => v.key),
-    })),
-    groups: sorted(s.groups, (keys) => [...keys]),
-  };
 }
 
 /** Pairs (rule text, closure) that break "equal rules share one closure, different ones do not". */
