@@ -11,6 +11,7 @@ import { applyMigrations } from "./persistence/migrations";
 import { ActorMemory } from "./services/actor-memory";
 import { AllocationService } from "./services/allocation.service";
 import { AssignmentService } from "./services/assignment.service";
+import { AssignmentStore } from "./services/assignment-store";
 import { ConfigChanges } from "./services/config-change";
 import { DecisionService } from "./services/decision.service";
 import { ExperimentService } from "./services/experiment.service";
@@ -34,7 +35,7 @@ const FACTS_REMEMBERED = 400_000;
 
 export async function createApp(config: AppConfig, logger: Logger): Promise<App> {
   const { h32 } = await xxhash();
-  const dataSource = createDataSource(config.database);
+  const dataSource = createDataSource(config.database, { postgres: config.postgres, logger });
   await dataSource.initialize();
   if (config.migrate) await applyMigrations(dataSource, logger);
   const db = new Database(dataSource);
@@ -43,12 +44,13 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   await snapshots.refresh();
   const changes = new ConfigChanges(db, snapshots, logger);
   const memory = new ActorMemory(FACTS_REMEMBERED, config.stickyMissTtlMs);
+  const assignmentStore = new AssignmentStore(db, memory, logger, { timeoutMs: config.stickyTimeoutMs, queueMax: config.assignmentQueueMax });
   const services = {
     experiments: new ExperimentService(db, changes),
     assignments: new AssignmentService(db, h32, exposures, changes, memory),
     allocation: new AllocationService(db, changes),
     layers: new LayerService(db, changes),
-    decisions: new DecisionService(db, snapshots, exposures, memory),
+    decisions: new DecisionService(assignmentStore, snapshots, exposures, memory),
   };
   const server = createServer({ services, logger, production: config.production, isReady: async () => snapshots.isLoaded && (await db.isReachable()) });
   await server.start();
@@ -66,8 +68,9 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
       const started = Date.now();
       await server.stop();
       logger.debug({ ms: Date.now() - started }, "requests drained");
+      await assignmentStore.close();
       await exposures.flush();
-      logger.debug({ ms: Date.now() - started }, "exposures flushed");
+      logger.debug({ ms: Date.now() - started }, "queued assignments and exposures flushed");
       await dataSource.destroy();
       logger.info({ ms: Date.now() - started }, "stopped");
     },

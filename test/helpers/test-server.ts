@@ -1,8 +1,8 @@
 // The real server over HTTP on a free loopback port, on a test database of its own.
 
 import { type App, createApp } from "../../src/app";
-import { type AppConfig, defaultStickyMissTtlMs } from "../../src/config";
-import { createLogger } from "../../src/logger";
+import { type AppConfig, defaultStickyMissTtlMs, defaultStickyTimeoutMs, postgresSettings } from "../../src/config";
+import { createLogger, type Logger } from "../../src/logger";
 import { createTestDatabase, type TestDatabase } from "./test-database";
 
 export interface GqlResponse<T = Record<string, any>> {
@@ -23,14 +23,41 @@ export interface TestServer {
 }
 
 export function testConfig(database: TestDatabase): AppConfig {
-  const stickyMissTtlMs = defaultStickyMissTtlMs(database.config);
-  return { port: 0, host: "127.0.0.1", database: database.config, migrate: true, logLevel: "silent", production: false, exposureFlushMs: 50, stickyMissTtlMs };
+  return {
+    port: 0,
+    host: "127.0.0.1",
+    database: database.config,
+    migrate: true,
+    logLevel: "silent",
+    production: false,
+    exposureFlushMs: 50,
+    stickyMissTtlMs: defaultStickyMissTtlMs(database.config),
+    postgres: postgresSettings(),
+    stickyTimeoutMs: defaultStickyTimeoutMs(database.config),
+    assignmentQueueMax: 100_000,
+  };
 }
 
-export async function startTestServer(options: { database?: TestDatabase; pgliteDir?: string } = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  database?: TestDatabase;
+  pgliteDir?: string;
+  /** The app reaches its database at this URL instead (a proxy in front of it, say); the test still reaches it directly. */
+  databaseUrl?: string;
+  /** Settings other than the defaults of testConfig. */
+  config?: Partial<AppConfig>;
+  /** Where the app logs (TEST_LOG_LEVEL on stdout by default). */
+  logger?: Logger;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase({ pgliteDir: options.pgliteDir }));
-  const config = testConfig(database);
-  const app = await createApp(config, createLogger(process.env.TEST_LOG_LEVEL ?? "silent"));
+  const base = testConfig(database);
+  const config: AppConfig = {
+    ...base,
+    ...options.config,
+    database: options.databaseUrl === undefined ? base.database : { kind: "postgres", url: options.databaseUrl },
+  };
+  const app = await createApp(config, options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? "silent"));
   const address = await app.listen(0, "127.0.0.1");
   const url = `http://127.0.0.1:${address.port}/graphql`;
   let stopped = false;
