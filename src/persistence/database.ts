@@ -1,7 +1,7 @@
 // Database: the one way services reach storage; every driver error leaves it as a DomainError.
 
 import type { DataSource, EntityManager, QueryRunner } from "typeorm";
-import { QueryFailedError } from "typeorm";
+import { QueryFailedError, QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from "typeorm";
 import type { IsolationLevel } from "typeorm/driver/types/IsolationLevel";
 import { DomainError } from "../engine/errors";
 import { isServerPool } from "./data-source";
@@ -60,6 +60,9 @@ export function translateDriverError(error: unknown): unknown {
   if (code.startsWith("22")) {
     return new DomainError("BAD_USER_INPUT", `a value cannot be stored: ${message || code}`, { sqlState: code });
   }
+  // TypeORM gives a connection back when it reports an error (the server ended the session, say):
+  // the transaction's next query then finds its runner released.
+  if (error instanceof QueryRunnerAlreadyReleasedError || error instanceof QueryRunnerProviderAlreadyReleasedError) return unavailable("connection lost");
   for (const cause of causes(error)) {
     const causeCode = cause.code ?? "";
     if (UNAVAILABLE_CODES.has(causeCode) || causeCode.startsWith("08") || UNAVAILABLE_MESSAGE.test(cause.message ?? "")) {
