@@ -79,7 +79,8 @@ export function dataSourceOptions(database: DatabaseConfig, settings: DataSource
       extra: poolOptions(bounds),
       // An idle connection that dies (the server restarted, a backend terminated) is an event on the
       // pool: without a listener it would end the process. The pool has already dropped it.
-      ...(logger ? { poolErrorHandler: (error: Error) => logger.warn({ err: error }, "an idle database connection failed; the pool dropped it") } : {}),
+      // Logged without the error's `client` (pg-pool attaches the whole connection to it).
+      ...(logger ? { poolErrorHandler: (error: Error & { code?: string }) => logger.warn({ error: error.message, code: error.code }, "an idle database connection failed; the pool dropped it") } : {}),
     };
   }
   if (!database.dir.startsWith("memory://")) fs.mkdirSync(path.dirname(database.dir), { recursive: true });

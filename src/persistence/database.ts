@@ -1,5 +1,6 @@
 // Database: the one way services reach storage; every driver error leaves it as a DomainError.
 
+import type { Pool } from "pg";
 import type { DataSource, EntityManager, QueryRunner } from "typeorm";
 import { QueryFailedError, QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from "typeorm";
 import type { IsolationLevel } from "typeorm/driver/types/IsolationLevel";
@@ -145,6 +146,22 @@ export class Database {
     }
   }
 
+  /**
+   * Closes the pool's idle connections (PostgreSQL). Called when the database stopped answering:
+   * an idle connection may be stalled the same way, and a mutation handed one would wait for
+   * query_timeout, where a new connection fails within the connect timeout. Through the pool's
+   * public API: each idle connection is checked out and given back as broken.
+   */
+  dropIdleConnections(): void {
+    const pool = this.canTimeOut ? (this.dataSource.driver as unknown as { master?: Pool }).master : undefined;
+    for (let i = pool?.idleCount ?? 0; i > 0; i--) {
+      pool!.connect().then(
+        (client) => client.release(new Error("closed: the database stopped answering")),
+        () => {},
+      );
+    }
+  }
+
   /** Whether `SELECT 1` is answered within `deadlineMs`. */
   async isReachable(deadlineMs = 2_000): Promise<boolean> {
     try {
@@ -168,7 +185,16 @@ export class Database {
     let discarded = false;
     try {
       await runner.connect();
-      if (abandoned()) throw unavailable("deadline passed while waiting for a connection");
+    } catch (error) {
+      await runner.release();
+      throw translateDriverError(error);
+    }
+    // The caller gave up while this waited for the pool: the connection is sound, and goes back unused.
+    if (abandoned()) {
+      await runner.release();
+      throw unavailable("deadline passed while waiting for a connection");
+    }
+    try {
       if (options.transaction) await runner.startTransaction(options.isolation);
       const result = await work(runner.manager);
       if (options.transaction) await runner.commitTransaction();

@@ -52,6 +52,7 @@ export class DatabaseCircuit {
     this.openSince = Date.now();
     this.probeWaitMs = this.probeIntervalMs;
     this.logger.warn({ err: error }, "database unreachable: deciding from memory and slots, queueing new assignments");
+    this.db.dropIdleConnections();
     if (!this.probing) this.scheduleProbe();
   }
 

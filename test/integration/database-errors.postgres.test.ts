@@ -86,3 +86,18 @@ it("statement_timeout and idle_in_transaction_session_timeout end in UNAVAILABLE
   expect(await idle).toMatchObject({ code: "UNAVAILABLE" });
   expect(await db.read((em) => em.query("SELECT 3 AS three"))).toEqual([{ three: 3 }]);
 });
+
+it("dropIdleConnections closes the idle connections, so the next transaction makes a new one instead of waiting on a stalled one", async () => {
+  const { db, pool } = await throughProxy({ connectTimeoutMs: 500, queryTimeoutMs: 60_000 });
+  await Promise.all([1, 2, 3].map(() => db.transaction((em) => em.query("SELECT pg_sleep(0.05)"))));
+  expect(pool.idleCount).toBe(3);
+  await proxy.setMode("hang");
+  db.dropIdleConnections();
+  await waitUntil("the idle connections to be closed", () => pool.totalCount === 0, 5_000);
+  // Failing on the connect timeout, not on a query_timeout a minute away.
+  const error = await failure(db.transaction((em) => em.query("SELECT 1")));
+  expect(error).toMatchObject({ code: "UNAVAILABLE" });
+  expect(String((error as { details: { cause: string } }).details.cause)).toMatch(/connection timeout|trying to connect/);
+  await proxy.setMode("pass");
+  expect(await db.read((em) => em.query("SELECT 4 AS four"))).toEqual([{ four: 4 }]);
+});
