@@ -6,9 +6,9 @@
 // wait of a new actor, what mutations answered, and how many assignments given meanwhile were stored afterwards.
 
 import { randomBytes } from "node:crypto";
-import { Client } from "pg";
 import { startServerProcess, type ServerProcess } from "../helpers/server-process";
 import { type ProxyMode, startTcpProxy } from "../helpers/tcp-proxy";
+import { connected as admin } from "../helpers/test-database";
 
 const ADMIN_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const SECONDS = Number(process.argv[2] ?? 20);
@@ -17,16 +17,6 @@ const WARM = 2_000;
 const SERVICES = ["web", "other"];
 const DECIDE = `query($services: [String!]!, $context: JSON!) { decide(services: $services, context: $context) {
   results { service parameters experiments { experiment variant source } } } }`;
-
-async function admin<T>(url: string, work: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 interface PhaseStats {
   asked: { warm: number; new: number };
