@@ -80,13 +80,14 @@ export class DecisionService {
     const lookups = this.assignments.lookups(view);
     const run = () => requests.map((r, i) => r.services.map((s) => decideService(snapshot, s, contexts[i]!, lookups, explain)));
     const results = run();
-    const round: Round = { snapshot, view, run, requests, caller };
     if (view.pending.length === 0) {
       const fresh = this.newAssignments(snapshot, results);
       if (fresh.length === 0) return this.answer(snapshot, results, requests, caller);
+      const round: Round = { snapshot, view, run, requests, caller };
       if (this.assignments.isUnreachable) return this.unstored(round, results, fresh);
       return this.store(round, results, fresh);
     }
+    const round: Round = { snapshot, view, run, requests, caller };
     if (this.assignments.isUnreachable) return this.unstored(round, results, this.newAssignments(snapshot, results));
     return this.load(view).then(
       () => {
