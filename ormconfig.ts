@@ -3,4 +3,5 @@ import "reflect-metadata";
 import { loadConfig } from "./src/config";
 import { createDataSource } from "./src/persistence/data-source";
 
-export default createDataSource(loadConfig(process.env).database);
+const config = loadConfig(process.env);
+export default createDataSource(config.database, { postgres: config.postgres });

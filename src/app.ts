@@ -14,6 +14,7 @@ import { ActorMemory } from "./services/actor-memory";
 import { AllocationService } from "./services/allocation.service";
 import { AssignmentService } from "./services/assignment.service";
 import { ConfigCacheFile } from "./services/config-cache-file";
+import { AssignmentStore } from "./services/assignment-store";
 import { ConfigChanges } from "./services/config-change";
 import { ConfigChangeFeed, storedChanges } from "./services/config-change-feed";
 import { ConfigFollower } from "./services/config-follower";
@@ -51,7 +52,7 @@ const isUnreachable = (error: unknown) => {
 
 export async function createApp(config: AppConfig, logger: Logger): Promise<App> {
   const { h32 } = await xxhash();
-  const dataSource = createDataSource(config.database);
+  const dataSource = createDataSource(config.database, { postgres: config.postgres, logger });
   const db = new Database(dataSource);
   const exposures = new ExposureWriter(db, logger, { flushMs: config.exposureFlushMs });
   const snapshots = new SnapshotStore(new SlotHasher(h32), logger);
@@ -65,12 +66,13 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     queueMax: config.subscriberQueueMax,
     currentVersion: () => (snapshots.isLoaded ? snapshots.version : null),
   });
+  const assignmentStore = new AssignmentStore(db, memory, logger, { timeoutMs: config.stickyTimeoutMs, queueMax: config.assignmentQueueMax });
   const services = {
     experiments: new ExperimentService(db, changes),
     assignments: new AssignmentService(db, h32, exposures, changes, memory),
     allocation: new AllocationService(db, changes),
     layers: new LayerService(db, changes),
-    decisions: new DecisionService(db, snapshots, exposures, memory),
+    decisions: new DecisionService(assignmentStore, snapshots, exposures, memory),
     changeFeed,
   };
   const readiness = new Readiness(db, snapshots, follower);
@@ -130,8 +132,9 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
       logger.debug({ ms: Date.now() - started }, "sockets closed, requests drained");
       await follower.close();
       cache?.flush();
+      await assignmentStore.close();
       await exposures.flush();
-      logger.debug({ ms: Date.now() - started }, "exposures flushed");
+      logger.debug({ ms: Date.now() - started }, "queued assignments and exposures flushed");
       if (dataSource.isInitialized) await dataSource.destroy();
       logger.info({ ms: Date.now() - started }, "stopped");
     },

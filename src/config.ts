@@ -29,6 +29,27 @@ export interface AppConfig {
    * closed (SPEC §10: it resubscribes with `since`, so nothing is lost and memory stays bounded).
    */
   readonly subscriberQueueMax: number;
+  /** The PostgreSQL pool's bounds (ignored on the embedded database). */
+  readonly postgres: PostgresSettings;
+  /**
+   * How long decide waits for stored assignments (read or first-wins write) before answering from
+   * memory and the actor's slot; 0 = no deadline (the default on the embedded database, which cannot hang).
+   */
+  readonly stickyTimeoutMs: number;
+  /** New assignments held in memory while the database is unreachable, at most; beyond that they are dropped and counted. */
+  readonly assignmentQueueMax: number;
+}
+
+/** Bounds of every pooled PostgreSQL connection (node-postgres options); 0 = none. */
+export interface PostgresSettings {
+  /** Getting a connection (pool wait or new connection): past this, UNAVAILABLE. */
+  readonly connectTimeoutMs: number;
+  /** Server side: a statement running longer is cancelled by PostgreSQL. */
+  readonly statementTimeoutMs: number;
+  /** Client side: a query the server has not answered by then fails (a hanging server sends no statement timeout). */
+  readonly queryTimeoutMs: number;
+  /** Server side: a session idle inside a transaction this long is ended, releasing its locks. */
+  readonly idleInTransactionTimeoutMs: number;
 }
 
 export const DEFAULT_SUBSCRIBER_QUEUE_MAX = 1_000;
@@ -60,6 +81,22 @@ export function defaultStickyMissTtlMs(database: DatabaseConfig): number {
   return database.kind === "pglite" ? Infinity : 1_000;
 }
 
+/** 500 ms on PostgreSQL: see README (a healthy sticky read takes milliseconds; an SDK's own timeout is usually 1-2 s). */
+export function defaultStickyTimeoutMs(database: DatabaseConfig): number {
+  return database.kind === "pglite" ? 0 : 500;
+}
+
+export function postgresSettings(env: NodeJS.ProcessEnv = {}): PostgresSettings {
+  const statementTimeoutMs = integer(env, "DATABASE_STATEMENT_TIMEOUT_MS", 30_000, 0, 3_600_000);
+  return {
+    connectTimeoutMs: integer(env, "DATABASE_CONNECT_TIMEOUT_MS", 5_000, 0, 600_000),
+    statementTimeoutMs,
+    // Past the statement timeout, so the server's own cancellation (a clear error) comes first.
+    queryTimeoutMs: integer(env, "DATABASE_QUERY_TIMEOUT_MS", statementTimeoutMs === 0 ? 0 : statementTimeoutMs + 5_000, 0, 3_600_000),
+    idleInTransactionTimeoutMs: integer(env, "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", 30_000, 0, 3_600_000),
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const url = env.DATABASE_URL;
   if (url !== undefined && url !== "" && !/^postgres(ql)?:\/\//.test(url)) {
@@ -83,5 +120,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     configReconcileMs: integer(env, "CONFIG_RECONCILE_MS", 30_000, 100, 3_600_000),
     configCacheFile: env.CONFIG_CACHE_FILE ? path.resolve(env.CONFIG_CACHE_FILE) : null,
     subscriberQueueMax: integer(env, "SUBSCRIBER_QUEUE_MAX", DEFAULT_SUBSCRIBER_QUEUE_MAX, 1, 1_000_000),
+    postgres: postgresSettings(env),
+    stickyTimeoutMs: integer(env, "STICKY_TIMEOUT_MS", defaultStickyTimeoutMs(database), 0, 60_000),
+    assignmentQueueMax: integer(env, "ASSIGNMENT_QUEUE_MAX", 100_000, 0, 10_000_000),
   };
 }

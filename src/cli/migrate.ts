@@ -9,7 +9,7 @@ import { applyMigrations } from "../persistence/migrations";
 async function migrate(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel);
-  const dataSource = await createDataSource(config.database).initialize();
+  const dataSource = await createDataSource(config.database, { postgres: config.postgres, logger }).initialize();
   try {
     await applyMigrations(dataSource, logger);
   } finally {

@@ -6,9 +6,11 @@ import { decideService } from "../engine/decide";
 import { isJsonObject } from "../engine/definition";
 import { badInput } from "../engine/errors";
 import type { Snapshot } from "../engine/snapshot";
-import { type ActorPair, AssignmentRepository, type NewAssignment } from "../persistence/assignment.repository";
-import type { Database } from "../persistence/database";
+import type { ActorPair, NewAssignment } from "../persistence/assignment.repository";
+import { isUnavailable } from "../persistence/database";
 import type { ActorMemory, ActorRecord } from "./actor-memory";
+import { pairKey } from "./assignment-queue";
+import type { AssignmentStore } from "./assignment-store";
 import type { Caller } from "./caller";
 import type { ExposureWriter } from "./exposure-writer";
 import type { SnapshotStore } from "./snapshot-store";
@@ -37,11 +39,10 @@ interface Round {
   readonly caller: Caller;
 }
 
-const pairKey = (p: ActorPair) => `${p.experiment}\u0000${p.actor}`;
-
 export class DecisionService {
   constructor(
-    private readonly db: Database,
+    /** Stored assignments under a deadline; while the database is unreachable, a queue of new ones. */
+    private readonly assignments: AssignmentStore,
     private readonly snapshots: SnapshotStore,
     private readonly exposures: ExposureWriter,
     /** Stored assignments (they never change), absent ones, and exposures already recorded, per actor. */
@@ -63,7 +64,9 @@ export class DecisionService {
    * All requests against one snapshot: one batched sticky read, one batched write, exposures queued.
    * When memory already holds every stored assignment asked about and nothing new is to be stored
    * (an actor's every decision after its first), the answer is returned at once, without a promise:
-   * the executor then builds the response in the same tick.
+   * the executor then builds the response in the same tick. So it is while the database is known
+   * unreachable (SPEC §10): what memory holds is honoured, an actor whose rows cannot be read is
+   * bucketed by slot (the first pass takes rows not read as none), and new assignments are queued.
    */
   private decideMany(requests: readonly DecideRequest[], explain: boolean, caller: Caller, at: string): Decision[] | Promise<Decision[]> {
     const contexts = requests.map((r, i) => {
@@ -74,17 +77,34 @@ export class DecisionService {
     });
     const snapshot = this.snapshots.snapshot;
     const view = new StickyView(this.memory, snapshot.groups);
-    const run = () => requests.map((r, i) => r.services.map((s) => decideService(snapshot, s, contexts[i]!, view, explain)));
+    const lookups = this.assignments.lookups(view, snapshot.groups);
+    const run = () => requests.map((r, i) => r.services.map((s) => decideService(snapshot, s, contexts[i]!, lookups, explain)));
     const results = run();
     if (view.pending.length === 0) {
       const fresh = this.newAssignments(snapshot, results);
       if (fresh.length === 0) return this.answer(snapshot, results, requests, caller);
-      return this.store({ snapshot, view, run, requests, caller }, results, fresh);
+      const round: Round = { snapshot, view, run, requests, caller };
+      if (this.assignments.isUnreachable) return this.unstored(round, results, fresh);
+      return this.store(round, results, fresh);
     }
-    return this.load(view).then(() => {
-      const again = run();
-      return this.store({ snapshot, view, run, requests, caller }, again, this.newAssignments(snapshot, again));
-    });
+    const round: Round = { snapshot, view, run, requests, caller };
+    if (this.assignments.isUnreachable) return this.unstored(round, results, this.newAssignments(snapshot, results));
+    return this.load(view).then(
+      () => {
+        const again = run();
+        return this.store(round, again, this.newAssignments(snapshot, again));
+      },
+      (error: unknown) => {
+        if (!isUnavailable(error)) throw error;
+        return this.unstored(round, results, this.newAssignments(snapshot, results));
+      },
+    );
+  }
+
+  /** The answer while the database cannot be reached: the new assignments are queued, to be written when it is back. */
+  private unstored(round: Round, results: ServiceDecision[][], fresh: readonly NewAssignment[]): Decision[] {
+    this.assignments.defer(fresh);
+    return this.answer(round.snapshot, results, round.requests, round.caller);
   }
 
   /** Writes the new assignments first-wins; decides again if another writer was first. */
@@ -92,7 +112,13 @@ export class DecisionService {
     const { snapshot, view, run, requests, caller } = round;
     let results = decided;
     if (fresh.length > 0) {
-      const outcome = await this.db.transaction((em) => new AssignmentRepository(em).insertManyFirstWins(fresh));
+      let outcome;
+      try {
+        outcome = await this.assignments.insertFirstWins(fresh);
+      } catch (error) {
+        if (!isUnavailable(error)) throw error;
+        return this.unstored(round, decided, fresh);
+      }
       const vidOf = new Map(fresh.map((f) => [pairKey(f), f.vid]));
       for (const p of outcome.inserted) view.wrote(p.experiment, p.actor, vidOf.get(pairKey(p))!);
       for (const p of outcome.existing) view.found(p.experiment, p.actor, p.vid);
@@ -117,7 +143,7 @@ export class DecisionService {
     const askedAt = Date.now();
     const loader = new DataLoader<ActorPair, number | null, string>(
       async (keys) => {
-        const found = await this.db.read((em) => new AssignmentRepository(em).findVids(keys));
+        const found = await this.assignments.findVids(keys);
         const vids = new Map(found.map((f) => [pairKey(f), f.vid]));
         return keys.map((k) => vids.get(pairKey(k)) ?? null);
       },

@@ -22,7 +22,8 @@ export async function withPg<T>(database: TestDatabase, work: (client: Client) =
   return connected(database.config.url, work);
 }
 
-async function connected<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+/** Runs `work` with a connection of its own to `url`, closed after. */
+export async function connected<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {

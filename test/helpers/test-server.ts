@@ -1,8 +1,8 @@
 // The real server over HTTP on a free loopback port, on a test database of its own.
 
 import { type App, createApp } from "../../src/app";
-import { type AppConfig, DEFAULT_SUBSCRIBER_QUEUE_MAX, defaultStickyMissTtlMs } from "../../src/config";
-import { createLogger } from "../../src/logger";
+import { type AppConfig, DEFAULT_SUBSCRIBER_QUEUE_MAX, defaultStickyMissTtlMs, defaultStickyTimeoutMs, postgresSettings } from "../../src/config";
+import { createLogger, type Logger } from "../../src/logger";
 import { createTestDatabase, type TestDatabase } from "./test-database";
 
 export interface GqlResponse<T = Record<string, any>> {
@@ -23,7 +23,6 @@ export interface TestServer {
 }
 
 export function testConfig(database: TestDatabase, overrides: Partial<AppConfig> = {}): AppConfig {
-  const stickyMissTtlMs = defaultStickyMissTtlMs(database.config);
   return {
     port: 0,
     host: "127.0.0.1",
@@ -32,25 +31,37 @@ export function testConfig(database: TestDatabase, overrides: Partial<AppConfig>
     logLevel: "silent",
     production: false,
     exposureFlushMs: 50,
-    stickyMissTtlMs,
+    stickyMissTtlMs: defaultStickyMissTtlMs(database.config),
     configReconcileMs: 30_000,
     configCacheFile: null,
     subscriberQueueMax: DEFAULT_SUBSCRIBER_QUEUE_MAX,
+    postgres: postgresSettings(),
+    stickyTimeoutMs: defaultStickyTimeoutMs(database.config),
+    assignmentQueueMax: 100_000,
     ...overrides,
   };
 }
 
 export interface TestServerOptions {
-  readonly database?: TestDatabase;
-  readonly pgliteDir?: string;
-  /** Settings that differ from the test defaults. */
-  readonly config?: Partial<AppConfig>;
+  database?: TestDatabase;
+  pgliteDir?: string;
+  /** The app reaches its database at this URL instead (a proxy in front of it, say); the test still reaches it directly. */
+  databaseUrl?: string;
+  /** Settings other than the defaults of testConfig. */
+  config?: Partial<AppConfig>;
+  /** Where the app logs (TEST_LOG_LEVEL on stdout by default). */
+  logger?: Logger;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase({ pgliteDir: options.pgliteDir }));
-  const config = testConfig(database, options.config);
-  const app = await createApp(config, createLogger(process.env.TEST_LOG_LEVEL ?? "silent"));
+  const base = testConfig(database);
+  const config: AppConfig = {
+    ...base,
+    ...options.config,
+    database: options.databaseUrl === undefined ? base.database : { kind: "postgres", url: options.databaseUrl },
+  };
+  const app = await createApp(config, options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? "silent"));
   const address = await app.listen(0, "127.0.0.1");
   const url = `http://127.0.0.1:${address.port}/graphql`;
   let stopped = false;

@@ -17,7 +17,29 @@ it("defaults to PGlite under ./data/pglite on 127.0.0.1:4000 with migrations on"
     configReconcileMs: 30_000,
     configCacheFile: null,
     subscriberQueueMax: 1_000,
+    postgres: { connectTimeoutMs: 5_000, statementTimeoutMs: 30_000, queryTimeoutMs: 35_000, idleInTransactionTimeoutMs: 30_000 },
+    // The embedded database cannot hang: decide waits for it as long as it takes.
+    stickyTimeoutMs: 0,
+    assignmentQueueMax: 100_000,
   });
+});
+
+it("bounds every wait on PostgreSQL: decide's sticky deadline, the pool's timeouts, the queue", () => {
+  const url = { DATABASE_URL: "postgres://u@h:5432/db" };
+  expect(loadConfig(url)).toMatchObject({ stickyTimeoutMs: 500, assignmentQueueMax: 100_000 });
+  const c = loadConfig({
+    ...url,
+    STICKY_TIMEOUT_MS: "250",
+    ASSIGNMENT_QUEUE_MAX: "10",
+    DATABASE_CONNECT_TIMEOUT_MS: "1000",
+    DATABASE_STATEMENT_TIMEOUT_MS: "2000",
+    DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: "3000",
+  });
+  expect(c).toMatchObject({ stickyTimeoutMs: 250, assignmentQueueMax: 10 });
+  // The client-side query timeout follows the server-side statement timeout, 5 s later, unless set.
+  expect(c.postgres).toEqual({ connectTimeoutMs: 1_000, statementTimeoutMs: 2_000, queryTimeoutMs: 7_000, idleInTransactionTimeoutMs: 3_000 });
+  expect(loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: "0" }).postgres.queryTimeoutMs).toBe(0);
+  expect(loadConfig({ DATABASE_QUERY_TIMEOUT_MS: "900" }).postgres.queryTimeoutMs).toBe(900);
 });
 
 it("reads DATABASE_URL, PGLITE_DIR memory://, MIGRATE, NODE_ENV and PORT", () => {
@@ -46,6 +68,12 @@ it.each([
   [{ STICKY_MISS_TTL_MS: "-1" }, "STICKY_MISS_TTL_MS"],
   [{ CONFIG_RECONCILE_MS: "10" }, "CONFIG_RECONCILE_MS"],
   [{ SUBSCRIBER_QUEUE_MAX: "0" }, "SUBSCRIBER_QUEUE_MAX"],
+  [{ STICKY_TIMEOUT_MS: "soon" }, "STICKY_TIMEOUT_MS"],
+  [{ ASSIGNMENT_QUEUE_MAX: "-5" }, "ASSIGNMENT_QUEUE_MAX"],
+  [{ DATABASE_CONNECT_TIMEOUT_MS: "1.5" }, "DATABASE_CONNECT_TIMEOUT_MS"],
+  [{ DATABASE_STATEMENT_TIMEOUT_MS: "-1" }, "DATABASE_STATEMENT_TIMEOUT_MS"],
+  [{ DATABASE_QUERY_TIMEOUT_MS: "x" }, "DATABASE_QUERY_TIMEOUT_MS"],
+  [{ DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: "-2" }, "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS"],
 ])("%j is a ConfigError naming %s", (env, name) => {
   expect(() => loadConfig(env)).toThrow(ConfigError);
   expect(() => loadConfig(env)).toThrow(name);
