@@ -72,7 +72,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     assignments: new AssignmentService(db, h32, exposures, changes, memory),
     allocation: new AllocationService(db, changes),
     layers: new LayerService(db, changes),
-    decisions: new DecisionService(assignmentStore, snapshots, exposures, memory),
+    decisions: new DecisionService(assignmentStore, snapshots, exposures, memory, follower),
     changeFeed,
   };
   const readiness = new Readiness(db, snapshots, follower);

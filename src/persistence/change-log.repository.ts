@@ -11,6 +11,14 @@ export interface ChangeRecord {
   readonly configVersion: number;
 }
 
+/**
+ * An advisory lock every configuration change holds exclusively until it commits, and decide's
+ * first-wins writes hold shared: a write waits for a change being committed, then sees its version,
+ * so no assignment is stored under a configuration that is no longer current. Outside the int4
+ * range of the hashtext() keys the exclusion-group locks use, so the two never collide.
+ */
+const CONFIG_WRITE_LOCK = "7465346826171939617";
+
 export class ChangeLogRepository {
   constructor(private readonly em: EntityManager) {}
 
@@ -19,11 +27,21 @@ export class ChangeLogRepository {
    * configuration write, so checks made after it see all earlier changes.
    */
   async bumpVersion(): Promise<number> {
+    await this.em.query(`SELECT pg_advisory_xact_lock(${CONFIG_WRITE_LOCK}::bigint)`);
     // Wrapped in a SELECT: TypeORM answers a bare UPDATE with [rows, count] instead of rows.
     const rows: Array<{ version: number }> = await this.em.query(
       `WITH bumped AS (UPDATE config_version SET version = version + 1 WHERE id = 1 RETURNING version) SELECT version FROM bumped`,
     );
     return Number(rows[0]!.version);
+  }
+
+  /**
+   * The current version, read after taking the change lock shared (two statements: a statement
+   * that waited for the lock would still read with the snapshot it started with).
+   */
+  async versionHeldShared(): Promise<number> {
+    await this.em.query(`SELECT pg_advisory_xact_lock_shared(${CONFIG_WRITE_LOCK}::bigint)`);
+    return this.currentVersion();
   }
 
   async currentVersion(): Promise<number> {

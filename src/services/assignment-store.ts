@@ -5,6 +5,7 @@ import type { ActorLookups } from "../engine/decide";
 import type { CompiledExperiment } from "../engine/snapshot";
 import type { Logger } from "../logger";
 import { type ActorPair, AssignmentRepository, type BatchWriteOutcome, type NewAssignment } from "../persistence/assignment.repository";
+import { ChangeLogRepository } from "../persistence/change-log.repository";
 import { type Database, isUnavailable } from "../persistence/database";
 import type { ActorMemory } from "./actor-memory";
 import { AssignmentQueue } from "./assignment-queue";
@@ -48,9 +49,18 @@ export class AssignmentStore {
     return this.bounded((em) => new AssignmentRepository(em).findVids(pairs), false);
   }
 
-  /** Stores first assignments, first-wins (see AssignmentRepository.insertManyFirstWins). */
-  insertFirstWins(rows: readonly NewAssignment[]): Promise<BatchWriteOutcome> {
-    return this.bounded((em) => new AssignmentRepository(em).insertManyFirstWins(rows), true);
+  /**
+   * Stores first assignments, first-wins (see AssignmentRepository.insertManyFirstWins), only while
+   * `decidedWith` is still the current configuration version: else nothing is written and the
+   * current version is returned, to decide again on it (a weight moved to 0 on another instance
+   * must not gain one more actor here). `decidedWith` null: written unchecked.
+   */
+  insertFirstWins(rows: readonly NewAssignment[], decidedWith: number | null): Promise<BatchWriteOutcome | { readonly staleVersion: number }> {
+    return this.bounded(async (em) => {
+      const current = decidedWith === null ? null : await new ChangeLogRepository(em).versionHeldShared();
+      if (current !== null && current !== decidedWith) return { staleVersion: current };
+      return new AssignmentRepository(em).insertManyFirstWins(rows);
+    }, true);
   }
 
   /** Assignments given that could not be stored now: written when the database is back. */

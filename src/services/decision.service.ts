@@ -12,6 +12,7 @@ import type { ActorMemory, ActorRecord } from "./actor-memory";
 import { pairKey } from "./assignment-queue";
 import type { AssignmentStore } from "./assignment-store";
 import type { Caller } from "./caller";
+import type { CatchUp } from "./config-change";
 import type { ExposureWriter } from "./exposure-writer";
 import type { SnapshotStore } from "./snapshot-store";
 import { StickyView } from "./sticky-view";
@@ -37,7 +38,14 @@ interface Round {
   readonly run: () => ServiceDecision[][];
   readonly requests: readonly DecideRequest[];
   readonly caller: Caller;
+  /** Decides these requests again from scratch, on the snapshot current by then. */
+  readonly again: () => Decision[] | Promise<Decision[]>;
+  /** How many times the configuration changed under this decision before its write. */
+  readonly attempt: number;
 }
+
+/** After this many configuration changes under one decision's write, it is stored unchecked (changes that fast are a storm, not a race). */
+const MAX_STALE_RETRIES = 3;
 
 export class DecisionService {
   constructor(
@@ -47,6 +55,8 @@ export class DecisionService {
     private readonly exposures: ExposureWriter,
     /** Stored assignments (they never change), absent ones, and exposures already recorded, per actor. */
     private readonly memory: ActorMemory,
+    /** Catches this instance up when a write finds the configuration changed under it. */
+    private readonly follower: CatchUp,
   ) {}
 
   /** The decision itself, or a promise of it when stored assignments must be read or written first. */
@@ -68,7 +78,7 @@ export class DecisionService {
    * unreachable (SPEC §10): what memory holds is honoured, an actor whose rows cannot be read is
    * bucketed by slot (the first pass takes rows not read as none), and new assignments are queued.
    */
-  private decideMany(requests: readonly DecideRequest[], explain: boolean, caller: Caller, at: string): Decision[] | Promise<Decision[]> {
+  private decideMany(requests: readonly DecideRequest[], explain: boolean, caller: Caller, at: string, attempt = 0): Decision[] | Promise<Decision[]> {
     const contexts = requests.map((r, i) => {
       const prefix = at === "" ? "" : `${at}[${i}].`;
       if (!isJsonObject(r.context)) throw badInput(`${prefix}context`, "context must be a JSON object");
@@ -79,15 +89,16 @@ export class DecisionService {
     const view = new StickyView(this.memory, snapshot.groups);
     const lookups = this.assignments.lookups(view, snapshot.groups);
     const run = () => requests.map((r, i) => r.services.map((s) => decideService(snapshot, s, contexts[i]!, lookups, explain)));
+    const again = () => this.decideMany(requests, explain, caller, at, attempt + 1);
     const results = run();
     if (view.pending.length === 0) {
       const fresh = this.newAssignments(snapshot, results);
       if (fresh.length === 0) return this.answer(snapshot, results, requests, caller);
-      const round: Round = { snapshot, view, run, requests, caller };
+      const round: Round = { snapshot, view, run, requests, caller, again, attempt };
       if (this.assignments.isUnreachable) return this.unstored(round, results, fresh);
       return this.store(round, results, fresh);
     }
-    const round: Round = { snapshot, view, run, requests, caller };
+    const round: Round = { snapshot, view, run, requests, caller, again, attempt };
     if (this.assignments.isUnreachable) return this.unstored(round, results, this.newAssignments(snapshot, results));
     return this.load(view).then(
       () => {
@@ -114,10 +125,15 @@ export class DecisionService {
     if (fresh.length > 0) {
       let outcome;
       try {
-        outcome = await this.assignments.insertFirstWins(fresh);
+        outcome = await this.assignments.insertFirstWins(fresh, round.attempt < MAX_STALE_RETRIES ? snapshot.version : null);
       } catch (error) {
         if (!isUnavailable(error)) throw error;
         return this.unstored(round, decided, fresh);
+      }
+      if ("staleVersion" in outcome) {
+        // Decided on a configuration another instance has changed since: catch up, decide again.
+        await this.follower.catchUp();
+        return round.again();
       }
       const vidOf = new Map(fresh.map((f) => [pairKey(f), f.vid]));
       for (const p of outcome.inserted) view.wrote(p.experiment, p.actor, vidOf.get(pairKey(p))!);

@@ -75,6 +75,26 @@ it("after A moves every slot to one variant, B stores no new actor in the varian
   expect(stored.rows).toEqual([{ variant: "treatment", n: 100 }]);
 });
 
+it("B, not yet told of A's change, stores no new actor under its old configuration: its write finds the version moved and decides again", async () => {
+  const key = uniqueKey("stale");
+  await runningExperiment(a, key, { services: ["stale_svc"] });
+  await waitForVersion(b, await configVersion(a));
+  // B hears nothing for a while: its listener is gone and its reconcile timer is 30 s away.
+  await withPg(instances.database, (c) => c.query(`SELECT pg_terminate_backend($1)`, [b.app.follower.listenerPid]));
+  ok(await a.gql(SET_WEIGHTS, { key, weights: [{ key: "control", weight: 0 }, { key: "treatment", weight: 100 }] }));
+  const newest = await configVersion(a);
+  const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => decideOn(b, "stale_svc", `late:${i}`)));
+  for (const answer of answers) {
+    expect(answer.configVersion).toBe(newest);
+    expect(answer.results[0].experiments).toEqual([{ experiment: key, variant: "treatment", source: "BUCKET" }]);
+  }
+  const stored = await withPg(instances.database, (c) =>
+    c.query(`SELECT variant_key AS variant, count(*)::int AS n FROM assignments WHERE experiment_key = $1 GROUP BY 1`, [key]),
+  );
+  expect(stored.rows).toEqual([{ variant: "treatment", n: 40 }]);
+  await waitFor(() => b.app.follower.listenerState === "connected", 10_000);
+});
+
 it("B's listener killed while A makes 50 changes: B reconnects and converges to the newest version", async () => {
   const pid = b.app.follower.listenerPid;
   expect(pid).not.toBeNull();
