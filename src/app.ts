@@ -81,7 +81,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
   let closed = false;
   const connect = async () => {
     if (!dataSource.isInitialized) await dataSource.initialize();
-    if (config.migrate) await applyMigrations(dataSource, logger);
+    if (config.migrate) await applyMigrations(dataSource, logger, config.database);
     await follower.catchUp();
     await follower.startFollowing();
   };

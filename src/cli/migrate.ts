@@ -11,7 +11,7 @@ async function migrate(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const dataSource = await createDataSource(config.database, { postgres: config.postgres, logger }).initialize();
   try {
-    await applyMigrations(dataSource, logger);
+    await applyMigrations(dataSource, logger, config.database);
   } finally {
     await dataSource.destroy();
   }

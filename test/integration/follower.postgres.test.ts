@@ -3,8 +3,8 @@
 import { Client } from "pg";
 import { ARCHIVE, SET_WEIGHTS, START, configVersion, createExperiment, ok, runningExperiment, uniqueKey } from "../helpers/factories";
 import { type Instances, servedVersion, startInstances, waitForVersion } from "../helpers/instances";
-import { withPg } from "../helpers/test-database";
-import type { TestServer } from "../helpers/test-server";
+import { createTestDatabase, withPg } from "../helpers/test-database";
+import { startTestServer, type TestServer } from "../helpers/test-server";
 
 const DECIDE = `query($services: [String!]!, $context: JSON!) {
   decide(services: $services, context: $context) { configVersion results { service experiments { experiment variant source } } } }`;
@@ -140,6 +140,20 @@ it("versions have no gaps: refused mutations store no event", async () => {
   const versions = rows.rows.map((r: { version: number }) => r.version);
   expect(versions).toEqual(Array.from({ length: versions.length }, (_, i) => i + 1));
   expect(versions.at(-1)).toBe(before + 2);
+});
+
+it("two instances started together on a new database take turns to migrate, and both serve", async () => {
+  const database = await createTestDatabase();
+  const started = await Promise.allSettled([startTestServer({ database }), startTestServer({ database })]);
+  try {
+    expect(started.map((s) => s.status)).toEqual(["fulfilled", "fulfilled"]);
+    const [first, second] = started.map((s) => (s as PromiseFulfilledResult<TestServer>).value) as [TestServer, TestServer];
+    await runningExperiment(first, uniqueKey("together"));
+    await waitForVersion(second, 2);
+  } finally {
+    for (const s of started) if (s.status === "fulfilled") await s.value.stop();
+    await database.drop();
+  }
 });
 
 async function waitFor(condition: () => boolean, withinMs = 5_000): Promise<void> {
