@@ -2,12 +2,12 @@
 
 import http from "node:http";
 import { ApolloServer, HeaderMap } from "@apollo/server";
-import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import type { ExecutionResult } from "graphql";
 import { CompiledQueries } from "./api/compiled-queries";
 import type { AppContext, AppServices } from "./api/context";
 import { createErrorFormatter } from "./api/errors";
 import { buildAppSchema } from "./api/schema";
+import { HttpDrain } from "./http-drain";
 import type { Logger } from "./logger";
 import { ResponseBatch } from "./response-batch";
 import type { Caller } from "./services/caller";
@@ -23,7 +23,7 @@ export interface ServerDeps {
 export interface TesseraServer {
   readonly httpServer: http.Server;
   start(): Promise<void>;
-  /** Stops accepting, drains requests in flight. */
+  /** Stops accepting, answers every request begun (with `Connection: close`), closes every connection. */
   stop(): Promise<void>;
 }
 
@@ -103,6 +103,8 @@ function fastPathCandidate(req: http.IncomingMessage, body: unknown): { query: s
 
 export function createServer(deps: ServerDeps): TesseraServer {
   const httpServer = http.createServer();
+  // Before the request handler below, so that answers given while stopping carry `Connection: close`.
+  const drain = new HttpDrain(httpServer, deps.logger);
   // Two instances: Apollo instruments the resolvers of its schema in place, the fast path needs them bare.
   const compiled = new CompiledQueries(buildAppSchema(), !deps.production);
   const answers = new ResponseBatch();
@@ -111,7 +113,6 @@ export function createServer(deps: ServerDeps): TesseraServer {
     formatError: createErrorFormatter(deps.logger),
     includeStacktraceInErrorResponses: false,
     introspection: !deps.production,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
     // main.ts owns the signals: drain, then flush exposures, then close the database.
     stopOnTerminationSignals: false,
   });
@@ -195,6 +196,9 @@ export function createServer(deps: ServerDeps): TesseraServer {
   return {
     httpServer,
     start: () => apollo.start(),
-    stop: () => apollo.stop(),
+    stop: async () => {
+      await drain.stop();
+      await apollo.stop();
+    },
   };
 }
