@@ -35,7 +35,7 @@ it("answers UNAVAILABLE, storing no exposure, when the exposure cannot be writte
   for (const actor of held) ok(await assign(server, key, actor));
   const actors = [...held, ...Array.from({ length: 10 }, (_, i) => `new:${i}`)];
 
-  proxy.cutOn('INSERT INTO "exposures"');
+  proxy.cutOn("INSERT INTO exposures ");
   const refused = await Promise.all(actors.map((actor) => assign(server, key, actor, { requestId: `cut-${actor}` })));
   expect(refused.map(errorCode)).toEqual(actors.map(() => "UNAVAILABLE"));
   expect(refused.map((r) => r.data?.assign ?? null)).toEqual(actors.map(() => null));
