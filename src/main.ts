@@ -2,8 +2,9 @@
 
 import "reflect-metadata";
 import { createApp } from "./app";
-import { loadConfig } from "./config";
+import { ConfigError, loadConfig } from "./config";
 import { createLogger } from "./logger";
+import { DataDirInUseError } from "./persistence/data-dir-lock";
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -31,6 +32,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`Tessera failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  // A refusal the operator can act on is said in its own words; anything else comes with its stack.
+  const refused = error instanceof DataDirInUseError || error instanceof ConfigError;
+  process.stderr.write(`Tessera failed to start: ${refused ? error.message : error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
   process.exit(1);
 });

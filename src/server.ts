@@ -3,7 +3,6 @@
 
 import http from "node:http";
 import { ApolloServer, HeaderMap } from "@apollo/server";
-import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import type { ExecutionResult } from "graphql";
 import { callerOfHeaders, headerValue } from "./api/caller";
 import { CompiledQueries } from "./api/compiled-queries";
@@ -12,6 +11,7 @@ import { createErrorFormatter } from "./api/errors";
 import { buildAppSchema } from "./api/schema";
 import { serveSubscriptions } from "./api/subscription-server";
 import { refuseSubscriptionsOverHttp } from "./api/subscriptions-over-http";
+import { HttpDrain } from "./http-drain";
 import type { Logger } from "./logger";
 import { ResponseBatch } from "./response-batch";
 import type { Caller } from "./services/caller";
@@ -28,7 +28,7 @@ export interface ServerDeps {
 export interface TesseraServer {
   readonly httpServer: http.Server;
   start(): Promise<void>;
-  /** Closes the websockets, stops accepting, drains requests in flight. */
+  /** Closes the websockets, stops accepting, answers every request begun (with `Connection: close`), closes every connection. */
   stop(): Promise<void>;
 }
 
@@ -101,6 +101,8 @@ function fastPathCandidate(req: http.IncomingMessage, body: unknown): { query: s
 
 export function createServer(deps: ServerDeps): TesseraServer {
   const httpServer = http.createServer();
+  // Before the request handler below, so that answers given while stopping carry `Connection: close`.
+  const drain = new HttpDrain(httpServer, deps.logger);
   // Two instances: Apollo instruments the resolvers of its schema in place, the fast path needs them bare.
   const compiled = new CompiledQueries(buildAppSchema(), !deps.production);
   const answers = new ResponseBatch();
@@ -110,7 +112,7 @@ export function createServer(deps: ServerDeps): TesseraServer {
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: !deps.production,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), refuseSubscriptionsOverHttp],
+    plugins: [refuseSubscriptionsOverHttp],
     // main.ts owns the signals: drain, then flush exposures, then close the database.
     stopOnTerminationSignals: false,
   });
@@ -204,6 +206,7 @@ export function createServer(deps: ServerDeps): TesseraServer {
     // Websockets first: the HTTP drain would end their connections without a close frame.
     stop: async () => {
       await subscriptions.close();
+      await drain.stop();
       await apollo.stop();
     },
   };

@@ -1,18 +1,21 @@
-// PGlite is a single database session: hand it to one TypeORM query runner at a time.
+// PGlite is a single database session: hand it to one TypeORM query runner at a time, in one process per directory.
 //
 // Stock typeorm-pglite gives every query runner the same session, so concurrent
 // transactions interleave (a failed transaction's insert was committed by another,
 // see STACK.md). This pool keeps typeorm-pglite's instance management and queues
-// `connect` until the previous runner releases, like a pg pool of size one.
+// `connect` until the previous runner releases, like a pg pool of size one. Before
+// PGlite opens a data directory, the pool takes the directory's lock (data-dir-lock.ts).
 
 import { EventEmitter } from "node:events";
 import type { PGliteOptions } from "@electric-sql/pglite";
 import { PGliteDriver } from "typeorm-pglite";
+import { type DataDirLock, lockDataDir } from "./data-dir-lock";
 
 type Release = () => void;
 type BasePool = InstanceType<ReturnType<typeof basePoolClass>>;
 type ConnectCallback = Parameters<BasePool["connect"]>[0];
 type QueryCallback = Parameters<BasePool["query"]>[2];
+type EndCallback = (error: Error | null) => void;
 
 const basePoolClass = (options: PGliteOptions) => new PGliteDriver(options).driver.Pool;
 
@@ -38,10 +41,31 @@ export function createPGliteSessionDriver(options: PGliteOptions): PGliteSession
   const Base = basePoolClass(options);
   const runQuery = Base.prototype.query;
 
+  const dataDir = options.dataDir;
+  const onDisk = dataDir !== undefined && !dataDir.startsWith("memory://");
+
   class SessionPool extends Base {
     private readonly lock = new SessionLock();
+    private taking: Promise<void> | null = null;
+    private directory: DataDirLock | null = null;
+
+    /** Takes the data directory for this process before PGlite first opens it; fails for good if another has it. */
+    private takeDirectory(): Promise<void> {
+      this.taking ??= onDisk
+        ? lockDataDir(dataDir).then((lock) => {
+            this.directory = lock;
+          })
+        : Promise.resolve();
+      return this.taking;
+    }
 
     override async connect(callback: ConnectCallback): Promise<void> {
+      try {
+        await this.takeDirectory();
+      } catch (error) {
+        callback(error as Error, null, () => {});
+        return;
+      }
       const release = await this.lock.acquire();
       let released = false;
       const done = () => {
@@ -64,12 +88,22 @@ export function createPGliteSessionDriver(options: PGliteOptions): PGliteSession
     }
 
     override async query(sql: string, params?: unknown[], callback?: QueryCallback): ReturnType<BasePool["query"]> {
+      await this.takeDirectory();
       const release = await this.lock.acquire();
       try {
         return await runQuery.call(this, sql, params, callback);
       } finally {
         release();
       }
+    }
+
+    override end(callback: EndCallback): void {
+      super.end((error: Error | null) => {
+        // Released once PGlite has closed its files, before the caller hears of it (a restart in this process may follow).
+        this.directory?.release();
+        this.directory = null;
+        callback(error);
+      });
     }
   }
   return { Pool: SessionPool as unknown as PGliteSessionDriver["Pool"] };

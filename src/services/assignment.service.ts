@@ -1,4 +1,4 @@
-// AssignmentService: `assign` (SPEC §5 for one experiment, with typed errors), overrides, exposures.
+// AssignmentService: `assign` (SPEC §5 for one experiment, with typed errors, its exposure stored before the answer), overrides, exposures.
 
 import { decideExperiment } from "../engine/single-decision";
 import { isJsonObject } from "../engine/definition";
@@ -29,6 +29,7 @@ export interface VariantCount {
 }
 
 const MAX_ACTOR_LENGTH = 512;
+const MAX_REQUEST_ID_LENGTH = 256;
 
 /** Rolls back a clearOverride that found nothing to clear. */
 const NOTHING_TO_CLEAR = Symbol("nothing to clear");
@@ -39,6 +40,13 @@ function validateActor(actor: string): void {
   }
   // PostgreSQL text cannot hold it: refused here, with the field, rather than by the database.
   if (actor.includes("\u0000")) throw badInput("actor", "actor must not contain a NUL character");
+}
+
+/** Checked before anything is written: a value the exposure row cannot hold would fail only after the assignment is stored. */
+function validateRequestId(requestId: string | null | undefined): void {
+  if (requestId == null) return;
+  if (requestId.length > MAX_REQUEST_ID_LENGTH) throw badInput("requestId", `requestId must be at most ${MAX_REQUEST_ID_LENGTH} characters`);
+  if (requestId.includes("\u0000")) throw badInput("requestId", "requestId must not contain a NUL character");
 }
 
 export class AssignmentService {
@@ -55,10 +63,12 @@ export class AssignmentService {
    * The single-experiment decision for `actor`. Returns null when the actor is
    * simply not in the experiment; throws NOT_FOUND, NOT_RUNNING, ARCHIVED,
    * EXCLUDED_BY_GROUP or NO_VARIANT. Every call that serves a variant of a
-   * RUNNING experiment records one exposure.
+   * RUNNING experiment stores one exposure before it answers (UNAVAILABLE, and no
+   * answer, if the exposure could not be stored).
    */
   async assign(experimentKey: string, actor: string, context: unknown, requestId: string | null, caller: Caller): Promise<AssignmentView | null> {
     validateActor(actor);
+    validateRequestId(requestId);
     if (context != null && !isJsonObject(context)) throw badInput("context", "context must be a JSON object");
     const found = await this.db.read((em) => new ExperimentRepository(em).find(experimentKey));
     if (!found) throw notFound("experiment", experimentKey);
@@ -98,11 +108,11 @@ export class AssignmentService {
       return { experiment: experimentKey, actor, variant: variant.key, vid: variant.vid, isOverride: false, assignedAt: exp.updatedAt };
     }
     if (source === "OVERRIDE") {
-      this.expose(experimentKey, variant.key, variant.vid, actor, request, true);
+      await this.expose(experimentKey, variant.key, variant.vid, actor, request, true);
       return { experiment: experimentKey, actor, variant: variant.key, vid: variant.vid, isOverride: true, assignedAt: override!.createdAt };
     }
     if (source === "STICKY") {
-      this.expose(experimentKey, variant.key, variant.vid, actor, request, false);
+      await this.expose(experimentKey, variant.key, variant.vid, actor, request, false);
       return { ...sticky!, isOverride: false };
     }
     // The same first-wins write as decide's: a row already there, or the group's holder, wins.
@@ -119,7 +129,7 @@ export class AssignmentService {
     }
     const stored = written.stored;
     this.memory.rememberStored(experimentKey, actor, stored.vid);
-    this.expose(experimentKey, stored.variant, stored.vid, actor, request, false);
+    await this.expose(experimentKey, stored.variant, stored.vid, actor, request, false);
     return { ...stored, isOverride: false };
   }
 
@@ -201,7 +211,7 @@ export class AssignmentService {
     return new DomainError("EXCLUDED_BY_GROUP", `actor is already in another experiment of mutual exclusion group "${group}"`, { key, group });
   }
 
-  private expose(experiment: string, variant: string, vid: number, actor: string, requestId: string | null, isOverride: boolean): void {
-    this.exposures.record({ experiment, variant, vid, actor, requestId, isOverride, at: new Date() });
+  private expose(experiment: string, variant: string, vid: number, actor: string, requestId: string | null, isOverride: boolean): Promise<void> {
+    return this.exposures.store({ experiment, variant, vid, actor, requestId, isOverride, at: new Date() });
   }
 }

@@ -1,9 +1,13 @@
-// ExposureWriter: exposures buffered in memory and inserted in batches off the request path.
+// ExposureWriter: exposures written in batches, either buffered off the request path (decide) or stored before the answer (assign).
 
 import { DomainError } from "../engine/errors";
 import type { Logger } from "../logger";
 import type { Database } from "../persistence/database";
 import { type Exposure, ExposureRepository } from "../persistence/exposure.repository";
+import { GroupCommit, type ItemOutcomes } from "./group-commit";
+
+/** Rows in one INSERT: 7 parameters a row stays far below PostgreSQL's 65,535. */
+const ROWS_PER_INSERT = 1_000;
 
 export interface ExposureWriterOptions {
   /** Longest time an exposure waits before its batch is written. */
@@ -23,6 +27,7 @@ export class ExposureWriter {
   private retrying = false;
   private readonly batchSize: number;
   private readonly maxBuffered: number;
+  private readonly stored = new GroupCommit<Exposure>((rows) => this.insertGroup(rows), ROWS_PER_INSERT);
 
   constructor(
     private readonly db: Database,
@@ -33,6 +38,16 @@ export class ExposureWriter {
     this.maxBuffered = options.maxBuffered ?? 100_000;
   }
 
+  /**
+   * Stores one exposure before resolving: an acknowledged `assign` must not lose it, even to
+   * kill -9. Exposures arriving while an insert is in flight go together in the next one
+   * (group commit). Rejects, UNAVAILABLE when the database cannot be reached, if it was not stored.
+   */
+  store(exposure: Exposure): Promise<void> {
+    return this.stored.add(exposure);
+  }
+
+  /** Buffers one exposure, written within `flushMs` (lost if the process dies first: decide's are deduplicated anyway). */
   record(exposure: Exposure): void {
     this.buffer.push(exposure);
     if (this.buffer.length > this.maxBuffered) {
@@ -48,8 +63,8 @@ export class ExposureWriter {
     }
   }
 
-  /** Writes everything buffered so far; resolves when it is stored (or has failed and is re-queued). */
-  flush(): Promise<void> {
+  /** Writes everything buffered so far; resolves when it is stored (or has failed and is re-queued), and stores in flight are done. */
+  async flush(): Promise<void> {
     this.retrying = false;
     if (this.timer) {
       clearTimeout(this.timer);
@@ -58,28 +73,26 @@ export class ExposureWriter {
     const batch = this.buffer;
     this.buffer = [];
     this.writing = this.writing.then(() => this.write(batch));
-    return this.writing;
+    await Promise.all([this.writing, this.stored.idle()]);
   }
 
   private async write(batch: Exposure[]): Promise<void> {
     let written = 0;
     try {
       while (written < batch.length) {
-        const chunk = batch.slice(written, written + 1_000);
+        const chunk = batch.slice(written, written + ROWS_PER_INSERT);
         try {
           await this.insert(chunk);
           written += chunk.length;
         } catch (error) {
           if (!isRefused(error)) throw error;
           // The database refuses a row (a NUL character, say): kept, it would block every later exposure.
-          for (const row of chunk) {
-            await this.insert([row]).catch((rowError: unknown) => {
-              if (!isRefused(rowError)) throw rowError;
-              this.dropped++;
-              this.logger.error({ err: rowError, exposure: row, dropped: this.dropped }, "exposure refused by the database: dropped");
-            });
+          await this.insertRowByRow(chunk, (row, refusal) => {
             written++;
-          }
+            if (refusal === undefined) return;
+            this.dropped++;
+            this.logger.error({ err: refusal, exposure: row, dropped: this.dropped }, "exposure refused by the database: dropped");
+          });
         }
       }
     } catch (error) {
@@ -91,6 +104,33 @@ export class ExposureWriter {
         this.timer = setTimeout(() => void this.flush(), Math.max(this.options.flushMs, 1_000));
         this.timer.unref();
       }
+    }
+  }
+
+  /** One INSERT for the group; if the database refuses a row, row by row, so only that row's caller fails. */
+  private async insertGroup(rows: readonly Exposure[]): Promise<ItemOutcomes> {
+    try {
+      await this.insert(rows);
+      return [];
+    } catch (error) {
+      if (!isRefused(error)) throw error;
+    }
+    const outcomes: unknown[] = [];
+    await this.insertRowByRow(rows, (_row, refusal) => outcomes.push(refusal));
+    return outcomes;
+  }
+
+  /** Each row on its own; `done` hears of each (undefined: stored). Throws on anything but a refusal. */
+  private async insertRowByRow(rows: readonly Exposure[], done: (row: Exposure, refusal: unknown) => void): Promise<void> {
+    for (const row of rows) {
+      const refusal = await this.insert([row]).then(
+        () => undefined,
+        (error: unknown) => {
+          if (!isRefused(error)) throw error;
+          return error;
+        },
+      );
+      done(row, refusal);
     }
   }
 

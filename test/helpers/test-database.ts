@@ -47,3 +47,8 @@ export async function createTestDatabase(options: { pgliteDir?: string } = {}): 
     drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
   };
 }
+
+/** The environment that points a server process (`src/main.ts`) at `config`, and at nothing else. */
+export function databaseEnv(config: DatabaseConfig): NodeJS.ProcessEnv {
+  return config.kind === "postgres" ? { DATABASE_URL: config.url } : { DATABASE_URL: undefined, PGLITE_DIR: config.dir };
+}

@@ -188,6 +188,17 @@ describe("exposures", () => {
     const fromHeader = ok(await server.gql(EXPOSURES, { experiment: key, actor: "user:43" })).exposures;
     expect(fromHeader[0].requestId).toBe("req-from-header");
   });
+
+  it("a request id the exposure row cannot hold is BAD_USER_INPUT on requestId, before anything is stored", async () => {
+    const key = uniqueKey();
+    await runningExperiment(server, key);
+    for (const requestId of ["bad\u0000id", "r".repeat(257)]) {
+      const res = await assign(server, key, "user:nul", { requestId });
+      expect([errorCode(res), res.errors?.[0]?.extensions.field]).toEqual(["BAD_USER_INPUT", "requestId"]);
+    }
+    expect(ok(await server.gql(ASSIGNMENT, { experiment: key, actor: "user:nul" })).assignment).toBeNull();
+    expect(ok(await server.gql(EXPOSURES, { experiment: key })).exposures).toEqual([]);
+  });
 });
 
 describe("lifecycle with assignments", () => {
