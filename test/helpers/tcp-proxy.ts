@@ -17,8 +17,12 @@ export interface TcpProxy {
   readonly mode: ProxyMode;
   /** Connections the proxy has accepted so far. */
   readonly accepted: number;
+  /** Connections broken by `cutOn` so far. */
+  readonly cuts: number;
   /** `url` (postgres://…) with its host and port replaced by the proxy's. */
   urlFor(url: string): string;
+  /** While set, a connection whose client sends a chunk containing `text` is destroyed both ways, that chunk not forwarded. */
+  cutOn(text: string | null): void;
   setMode(mode: ProxyMode): Promise<void>;
   close(): Promise<void>;
 }
@@ -32,12 +36,21 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const links = new Set<Link>();
   let mode: ProxyMode = "pass";
   let accepted = 0;
+  let trigger: string | null = null;
+  let cuts = 0;
 
   const forward = (link: Link) => {
     const upstream = net.connect(target.port, target.host);
     link.upstream = upstream;
     const { client } = link;
-    client.on("data", (chunk) => upstream.write(chunk));
+    client.on("data", (chunk: Buffer) => {
+      if (trigger === null || !chunk.includes(trigger)) upstream.write(chunk);
+      else {
+        cuts++;
+        client.destroy();
+        upstream.destroy();
+      }
+    });
     upstream.on("data", (chunk) => client.write(chunk));
     const end = () => {
       client.destroy();
@@ -107,6 +120,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     get accepted() {
       return accepted;
     },
+    get cuts() {
+      return cuts;
+    },
+    cutOn: (text) => (trigger = text),
     urlFor(url) {
       const proxied = new URL(url);
       proxied.hostname = "127.0.0.1";

@@ -1,25 +1,20 @@
 // assign never acknowledges an exposure it could not store: the connection breaks as the exposure INSERT is sent.
 
 import { assign, errorCode, ok, runningExperiment, uniqueKey } from "../helpers/factories";
-import { type CutProxy, startCutProxy } from "../helpers/cut-proxy";
-import { createTestDatabase, type TestDatabase, withPg } from "../helpers/test-database";
-import { startTestServer, type TestServer } from "../helpers/test-server";
+import { proxiedServer, type ProxiedServer } from "../helpers/outage";
+import { type TestDatabase, withPg } from "../helpers/test-database";
+import type { TestServer } from "../helpers/test-server";
 
+let running: ProxiedServer;
 let database: TestDatabase;
-let proxy: CutProxy;
 let server: TestServer;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  proxy = await startCutProxy((database.config as { url: string }).url);
   // The app reaches PostgreSQL only through the proxy; the test reads the database directly.
-  server = await startTestServer({ database: { config: { kind: "postgres", url: proxy.url }, drop: async () => {} } });
+  running = await proxiedServer();
+  ({ database, server } = running);
 });
-afterAll(async () => {
-  await server.close();
-  await proxy.close();
-  await database.drop();
-});
+afterAll(() => running.close());
 
 const storedWithPrefix = (key: string, prefix: string) =>
   withPg(database, async (c) => {
@@ -35,14 +30,14 @@ it("answers UNAVAILABLE, storing no exposure, when the exposure cannot be writte
   for (const actor of held) ok(await assign(server, key, actor));
   const actors = [...held, ...Array.from({ length: 10 }, (_, i) => `new:${i}`)];
 
-  proxy.cutOn("INSERT INTO exposures ");
+  running.proxy.cutOn("INSERT INTO exposures ");
   const refused = await Promise.all(actors.map((actor) => assign(server, key, actor, { requestId: `cut-${actor}` })));
   expect(refused.map(errorCode)).toEqual(actors.map(() => "UNAVAILABLE"));
   expect(refused.map((r) => r.data?.assign ?? null)).toEqual(actors.map(() => null));
-  expect(proxy.cuts).toBeGreaterThan(0);
+  expect(running.proxy.cuts).toBeGreaterThan(0);
   expect(await storedWithPrefix(key, "cut-")).toEqual([]);
 
-  proxy.cutOn(null);
+  running.proxy.cutOn(null);
   const answered = await Promise.all(actors.map((actor) => assign(server, key, actor, { requestId: `healed-${actor}` })));
   expect(answered.map((r) => ok(r).assign.actor)).toEqual(actors);
   expect(await storedWithPrefix(key, "healed-")).toEqual([...actors].sort());

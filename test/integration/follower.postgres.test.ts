@@ -4,6 +4,7 @@ import { Client } from "pg";
 import { ARCHIVE, SET_WEIGHTS, START, configVersion, createExperiment, ok, runningExperiment, uniqueKey } from "../helpers/factories";
 import { type Instances, servedVersion, startInstances, waitForVersion } from "../helpers/instances";
 import { createTestDatabase, withPg } from "../helpers/test-database";
+import { CONFIG_CHANGED, Collector, waitUntil, wsClient } from "../helpers/ws-client";
 import { startTestServer, type TestServer } from "../helpers/test-server";
 
 const DECIDE = `query($services: [String!]!, $context: JSON!) {
@@ -95,22 +96,38 @@ it("B, not yet told of A's change, stores no new actor under its old configurati
   await waitFor(() => b.app.follower.listenerState === "connected", 10_000);
 });
 
-it("B's listener killed while A makes 50 changes: B reconnects and converges to the newest version", async () => {
+it("B's listener killed while A makes 50 changes: B reconnects and converges; its subscribers, live and with since, get all 50 once", async () => {
+  const key = uniqueKey("killed");
+  await createExperiment(a, { key, services: ["killed_svc"], variants: [{ key: "only", weight: 1 }] });
+  const before = await configVersion(a);
+  await waitForVersion(b, before);
+  const ws = wsClient(b);
+  const live = new Collector(ws.client, CONFIG_CHANGED, { services: ["killed_svc"] });
+  await waitUntil(() => b.app.changeFeed.subscriberCount === 1, "B's live subscriber");
   const pid = b.app.follower.listenerPid;
   expect(pid).not.toBeNull();
   await withPg(instances.database, (c) => c.query(`SELECT pg_terminate_backend($1)`, [pid]));
-  const key = uniqueKey("killed");
-  await createExperiment(a, { key, services: ["killed_svc"], variants: [{ key: "only", weight: 1 }] });
   ok(await a.gql(START, { key }));
-  for (let i = 0; i < 48; i++) {
+  for (let i = 0; i < 49; i++) {
     ok(await a.gql(`mutation($key: String!, $d: String) { updateExperiment(key: $key, input: { description: $d }) { version } }`, { key, d: `v${i}` }));
   }
   const newest = await configVersion(a);
+  expect(newest).toBe(before + 50);
   // The reconcile timer runs every 30 s: converging sooner proves the reconnect caught up.
   await waitForVersion(b, newest, 15_000);
   expect(b.app.follower.listenerState).toBe("connected");
   expect(b.app.follower.listenerPid).not.toBe(pid);
   expect((await decideOn(b, "killed_svc", "someone")).results[0].experiments).toEqual([{ experiment: key, variant: "only", source: "BUCKET" }]);
+
+  const replay = new Collector(ws.client, CONFIG_CHANGED, { since: before, services: ["killed_svc"] });
+  const expected = Array.from({ length: 50 }, (_, i) => before + 1 + i);
+  for (const subscriber of [live, replay]) {
+    const items = await subscriber.untilVersion(newest);
+    expect(items.map((c) => c.version)).toEqual(expected);
+  }
+  live.stop();
+  replay.stop();
+  await ws.dispose();
 });
 
 it("malformed, stale, duplicate and oversized notifications crash nothing and cost at most a catch-up", async () => {
