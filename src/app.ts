@@ -5,6 +5,7 @@ import xxhash from "xxhash-wasm";
 import { SlotHasher } from "./engine/slot-hasher";
 import { DomainError } from "./engine/errors";
 import type { AppConfig } from "./config";
+import { settlesWithin } from "./deadline";
 import type { Logger } from "./logger";
 import { createDataSource } from "./persistence/data-source";
 import { Database, translateDriverError } from "./persistence/database";
@@ -44,6 +45,9 @@ export interface App {
  * 22 MB; the least recently seen actors go first.
  */
 const FACTS_REMEMBERED = 400_000;
+
+/** How long a stop waits for the database to take the last exposures, and to close. */
+const STOP_WRITE_MS = 5_000;
 
 const isUnreachable = (error: unknown) => {
   const translated = translateDriverError(error);
@@ -133,9 +137,14 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
       await follower.close();
       cache?.flush();
       await assignmentStore.close();
-      await exposures.flush();
+      // A database that hangs must not hold the stop: what it has not taken by then is counted as lost.
+      if (!(await settlesWithin(exposures.flush(), STOP_WRITE_MS)) || exposures.unwritten > 0) {
+        logger.error({ lost: exposures.unwritten }, "stopping: exposures the database did not take are lost");
+      }
       logger.debug({ ms: Date.now() - started }, "queued assignments and exposures flushed");
-      if (dataSource.isInitialized) await dataSource.destroy();
+      if (dataSource.isInitialized && !(await settlesWithin(dataSource.destroy(), STOP_WRITE_MS))) {
+        logger.warn("stopping: the database connections did not close in time");
+      }
       logger.info({ ms: Date.now() - started }, "stopped");
     },
   };

@@ -2,6 +2,7 @@
 // with backoff (SPEC §10): never a pooled connection, which the pool could hand to a query.
 
 import { Client } from "pg";
+import { settlesWithin } from "../deadline";
 import type { Logger } from "../logger";
 import { CONFIG_CHANNEL } from "./config-change.repository";
 
@@ -26,6 +27,14 @@ export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 1_000, maxMs: 30_000
 /** ±50 % jitter, so instances that lost the database together do not come back in step. */
 export function jittered(ms: number, random: () => number = Math.random): number {
   return Math.round(ms * (0.5 + random()));
+}
+
+/** A clean end waits for the server's answer; a hung server gets this long before the socket is cut. */
+const CLOSE_WAIT_MS = 1_000;
+
+async function endWithin(client: Client, ms: number): Promise<void> {
+  // pg exposes no public way to cut a connection that does not answer: its socket is destroyed.
+  if (!(await settlesWithin(client.end(), ms))) (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }
 
 export class NotificationListener {
@@ -124,6 +133,6 @@ export class NotificationListener {
     const client = this.client;
     this.client = null;
     this.connected = false;
-    if (client) await client.end().catch(() => undefined);
+    if (client) await endWithin(client, CLOSE_WAIT_MS);
   }
 }

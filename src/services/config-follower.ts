@@ -1,6 +1,7 @@
 // ConfigFollower: keeps this instance's snapshot at the newest configuration version (SPEC §10) and
 // hands every change event, once and in version order, to whoever listens (subscriptions).
 
+import { settlesWithin } from "../deadline";
 import type { Logger } from "../logger";
 import type { ConfigState } from "../engine/snapshot";
 import type { ConfigDelta } from "../engine/snapshot-delta";
@@ -129,7 +130,8 @@ export class ConfigFollower {
     if (this.reconcileTimer) clearInterval(this.reconcileTimer);
     this.reconcileTimer = null;
     await this.listener?.close();
-    await this.running;
+    // A catch-up in flight on a hung database ends with its query timeout; the stop does not wait for it.
+    await settlesWithin(this.running, 1_000);
   }
 
   private notified(payload: string): void {

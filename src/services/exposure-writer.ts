@@ -18,11 +18,15 @@ export interface ExposureWriterOptions {
   readonly maxBuffered?: number;
 }
 
+const NOTHING_IN_FLIGHT = () => 0;
+
 export class ExposureWriter {
   private buffer: Exposure[] = [];
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> = Promise.resolve();
   private dropped = 0;
+  /** How many of the batch being written are not stored yet. */
+  private inFlight: () => number = NOTHING_IN_FLIGHT;
   /** A failed write's retry is scheduled: until it runs, a full batch does not write at once (no retry storm). */
   private retrying = false;
   private readonly batchSize: number;
@@ -78,6 +82,7 @@ export class ExposureWriter {
 
   private async write(batch: Exposure[]): Promise<void> {
     let written = 0;
+    this.inFlight = () => batch.length - written;
     try {
       while (written < batch.length) {
         const chunk = batch.slice(written, written + ROWS_PER_INSERT);
@@ -104,6 +109,8 @@ export class ExposureWriter {
         this.timer = setTimeout(() => void this.flush(), Math.max(this.options.flushMs, 1_000));
         this.timer.unref();
       }
+    } finally {
+      this.inFlight = NOTHING_IN_FLIGHT;
     }
   }
 
@@ -136,6 +143,11 @@ export class ExposureWriter {
 
   private insert(rows: readonly Exposure[]): Promise<void> {
     return this.db.read((em) => new ExposureRepository(em).insertMany(rows));
+  }
+
+  /** Exposures not stored yet: waiting, and in a write not finished. */
+  get unwritten(): number {
+    return this.buffer.length + this.inFlight();
   }
 
   get pending(): number {

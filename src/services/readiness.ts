@@ -1,5 +1,6 @@
 // Readiness: the /readyz answer of SPEC §10, which never waits long on a database that hangs.
 
+import { settlesWithin } from "../deadline";
 import type { Database } from "../persistence/database";
 import type { ConfigFollower, ListenerState } from "./config-follower";
 import type { SnapshotStore } from "./snapshot-store";
@@ -47,15 +48,7 @@ export class Readiness {
       });
       this.probe = probe;
     }
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), PROBE_WAIT_MS);
-      timer.unref();
-    });
-    try {
-      return await Promise.race([this.probe, late]);
-    } finally {
-      clearTimeout(timer);
-    }
+    const probe = this.probe;
+    return (await settlesWithin(probe, PROBE_WAIT_MS)) && (await probe);
   }
 }
