@@ -20,6 +20,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { Logger } from "../logger";
 import { callerOfConnection } from "./caller";
+import { queryLimitRules, queryParseOptions } from "./query-limits";
 import type { AppContext, AppServices } from "./context";
 
 /**
@@ -56,7 +57,7 @@ const inputError = (message: string): GraphQLError => new GraphQLError(message, 
 
 export function serveSubscriptions(httpServer: http.Server, deps: SubscriptionServerDeps): SubscriptionServer {
   const { schema } = deps;
-  const rules = deps.production ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules;
+  const rules = [...specifiedRules, ...queryLimitRules, ...(deps.production ? [NoSchemaIntrospectionCustomRule] : [])];
   const wss = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: MAX_MESSAGE_BYTES });
   // The HTTP server's own errors (a taken port) reach the websocket server too: logged, never thrown.
   wss.on("error", (error) => deps.logger.error({ err: error }, "websocket server error"));
@@ -69,7 +70,7 @@ export function serveSubscriptions(httpServer: http.Server, deps: SubscriptionSe
       onSubscribe: (_ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] => {
         let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          document = parse(payload.query, queryParseOptions);
         } catch (error) {
           return [error instanceof GraphQLError ? withCode(error, "GRAPHQL_PARSE_FAILED") : inputError("the query cannot be parsed")];
         }
