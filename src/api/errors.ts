@@ -32,9 +32,11 @@ const LIMIT_MESSAGE = /limit of \d+ exceeded|contains more tha[nt] \d+ tokens/;
 const SUGGESTION = /\s*Did you mean [^?]*\?/g;
 /** Longest input echoed back between quotes: an unknown 1 MB key must not come back as a 2 MB error. */
 const MAX_ECHOED_CHARS = 100;
-const QUOTED = new RegExp(`"([^"]{${MAX_ECHOED_CHARS + 1},})"`, "g");
+/** Quoted strings, paired from the left, or a long unquoted word (graphql-js prints an invalid input object's keys bare). */
+const ECHO = new RegExp(`"([^"]*)"|[^\\s"]{${MAX_ECHOED_CHARS + 1},}`, "g");
+const cut = (text: string): string => (text.length > MAX_ECHOED_CHARS ? `${text.slice(0, MAX_ECHOED_CHARS)}…` : text);
 
-const boundEchoes = (text: string): string => text.replace(QUOTED, (_all, quoted: string) => `"${quoted.slice(0, MAX_ECHOED_CHARS)}…"`);
+const boundEchoes = (text: string): string => text.replace(ECHO, (word, quoted: string | undefined) => (quoted === undefined ? cut(word) : `"${cut(quoted)}"`));
 
 export function createErrorFormatter(logger: Logger, production: boolean) {
   const clean = (message: string): string => boundEchoes(production ? message.replace(SUGGESTION, "") : message);
@@ -44,7 +46,7 @@ export function createErrorFormatter(logger: Logger, production: boolean) {
     return {
       ...answer,
       message: clean(answer.message),
-      ...(typeof field === "string" && field.length > MAX_ECHOED_CHARS ? { extensions: { ...answer.extensions, field: `${field.slice(0, MAX_ECHOED_CHARS)}…` } } : {}),
+      ...(typeof field === "string" && field.length > MAX_ECHOED_CHARS ? { extensions: { ...answer.extensions, field: cut(field) } } : {}),
     };
   };
 
