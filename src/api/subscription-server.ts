@@ -32,6 +32,8 @@ import type { AppContext, AppServices } from "./context";
 export const FELL_BEHIND_CLOSE_CODE = 4410;
 /** SPEC §13: graphql-ws messages are at most 64 KiB (ws closes with 1009 beyond). */
 const MAX_MESSAGE_BYTES = 64 * 1024;
+/** SPEC §13: a socket that has not sent connection_init by then is closed with 4408 (graphql-ws's default, said here). */
+const CONNECTION_INIT_WAIT_MS = 3_000;
 /** How long a closing socket has to answer the close frame before it is cut at shutdown. */
 const CLOSE_GRACE_MS = 2_000;
 
@@ -66,6 +68,7 @@ export function serveSubscriptions(httpServer: http.Server, deps: SubscriptionSe
   const server = useServer<Record<string, unknown> | undefined, { socket: import("ws").WebSocket; request: http.IncomingMessage }>(
     {
       schema,
+      connectionInitWaitTimeout: CONNECTION_INIT_WAIT_MS,
       // Parsed, validated and coerced here, so every request error carries Apollo's code before execution.
       onSubscribe: (_ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] => {
         let document: DocumentNode;
