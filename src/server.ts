@@ -3,9 +3,12 @@
 
 import http from "node:http";
 import { ApolloServer, HeaderMap } from "@apollo/server";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import type { ExecutionResult } from "graphql";
 import { callerOfHeaders, headerValue } from "./api/caller";
 import { CompiledQueries } from "./api/compiled-queries";
+import { queryLimitRules, queryParseOptions } from "./api/query-limits";
 import type { AppContext, AppServices } from "./api/context";
 import { createErrorFormatter } from "./api/errors";
 import { buildAppSchema } from "./api/schema";
@@ -74,9 +77,12 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
   res.end(text);
 }
 
-function sendBadRequest(res: http.ServerResponse, status: number, message: string): void {
-  sendJson(res, status, { errors: [{ message, extensions: { code: "BAD_USER_INPUT", field: "body" } }] });
+function sendBadRequest(res: http.ServerResponse, status: number, message: string, field = "body"): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code: "BAD_USER_INPUT", field } }] });
 }
+
+/** application/json, with or without parameters (charset); `application/jsonx` or `text/plain; x=application/json` are not. */
+const isJsonContentType = (header: string | undefined): boolean => header?.split(";")[0]?.trim().toLowerCase() === "application/json";
 
 interface GraphQLBody {
   readonly query?: unknown;
@@ -106,13 +112,18 @@ export function createServer(deps: ServerDeps): TesseraServer {
   // Two instances: Apollo instruments the resolvers of its schema in place, the fast path needs them bare.
   const compiled = new CompiledQueries(buildAppSchema(), !deps.production);
   const answers = new ResponseBatch();
-  const formatError = createErrorFormatter(deps.logger);
+  const formatError = createErrorFormatter(deps.logger, deps.production);
   const apollo = new ApolloServer<AppContext>({
     schema: buildAppSchema(),
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: !deps.production,
-    plugins: [refuseSubscriptionsOverHttp],
+    validationRules: [...queryLimitRules],
+    parseOptions: queryParseOptions,
+    // Said explicitly: Apollo would choose by NODE_ENV, Tessera by its config. In development the local
+    // Sandbox stays (it is how a developer explores the schema); in production GET /graphql serves no page.
+    plugins: [refuseSubscriptionsOverHttp, deps.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ footer: false })],
+    allowBatchedHttpRequests: false,
     // main.ts owns the signals: drain, then flush exposures, then close the database.
     stopOnTerminationSignals: false,
   });
@@ -128,13 +139,18 @@ export function createServer(deps: ServerDeps): TesseraServer {
     let body: unknown;
     if (req.method === "POST") {
       const raw = await readBody(req);
-      if ((req.headers["content-type"] ?? "").includes("application/json")) {
-        try {
-          body = raw === "" ? undefined : JSON.parse(raw);
-        } catch {
-          return sendBadRequest(res, 400, "the request body is not valid JSON");
-        }
-      } else body = raw;
+      // CSRF (SPEC §13): a browser sends text/plain, form and multipart bodies cross-site without a
+      // preflight, so a POST is only read as JSON; nothing else reaches execution.
+      if (!isJsonContentType(req.headers["content-type"])) {
+        return sendBadRequest(res, 415, "a POST body must be JSON: send it with content-type application/json", "content-type");
+      }
+      try {
+        body = raw === "" ? undefined : JSON.parse(raw);
+      } catch {
+        return sendBadRequest(res, 400, "the request body is not valid JSON");
+      }
+      // One operation per request: an array of operations would multiply every limit (SPEC §13).
+      if (Array.isArray(body)) return sendBadRequest(res, 400, "batched operations (a JSON array body) are not accepted: send one operation per request");
     }
     const caller = callerOfHeaders(req.headers);
     const answered = answerCompiled(req, res, body, caller);

@@ -15,6 +15,7 @@ import {
 } from "graphql";
 import { type CompiledQuery, compileQuery, isCompiledQuery } from "graphql-jit";
 import { getMetadataStorage } from "type-graphql";
+import { queryLimitRules, queryParseOptions } from "./query-limits";
 import { compileResultJson, type ResultJson } from "./result-json";
 
 const MAX_ENTRIES = 500;
@@ -87,14 +88,16 @@ export interface ReadyQuery {
  */
 export class CompiledQueries {
   private readonly entries = new Map<string, ReadyQuery | null>();
-  private readonly rules: typeof specifiedRules;
+  private readonly rules: ReadonlyArray<(typeof specifiedRules)[number]>;
 
   /** `schema` must be an instance of its own: its resolvers are replaced (see `readPropertiesDirectly`, `callQueriesDirectly`). */
   constructor(
     private readonly schema: GraphQLSchema,
     allowIntrospection: boolean,
   ) {
-    this.rules = allowIntrospection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
+    // Apollo's rules and limits, checked once per text: an over-limit text is remembered as null and
+    // every request of it goes to Apollo, which gives the one refusal.
+    this.rules = [...specifiedRules, ...queryLimitRules, ...(allowIntrospection ? [] : [NoSchemaIntrospectionCustomRule])];
     readPropertiesDirectly(schema);
     callQueriesDirectly(schema);
   }
@@ -114,7 +117,7 @@ export class CompiledQueries {
   private compile(query: string, operationName: string | undefined): ReadyQuery | null {
     let document: DocumentNode;
     try {
-      document = parse(query);
+      document = parse(query, queryParseOptions);
     } catch {
       return null;
     }

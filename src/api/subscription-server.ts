@@ -20,6 +20,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { Logger } from "../logger";
 import { callerOfConnection } from "./caller";
+import { queryLimitRules, queryParseOptions } from "./query-limits";
 import type { AppContext, AppServices } from "./context";
 
 /**
@@ -31,6 +32,8 @@ import type { AppContext, AppServices } from "./context";
 export const FELL_BEHIND_CLOSE_CODE = 4410;
 /** SPEC §13: graphql-ws messages are at most 64 KiB (ws closes with 1009 beyond). */
 const MAX_MESSAGE_BYTES = 64 * 1024;
+/** SPEC §13: a socket that has not sent connection_init by then is closed with 4408 (graphql-ws's default, said here). */
+const CONNECTION_INIT_WAIT_MS = 3_000;
 /** How long a closing socket has to answer the close frame before it is cut at shutdown. */
 const CLOSE_GRACE_MS = 2_000;
 
@@ -56,7 +59,7 @@ const inputError = (message: string): GraphQLError => new GraphQLError(message, 
 
 export function serveSubscriptions(httpServer: http.Server, deps: SubscriptionServerDeps): SubscriptionServer {
   const { schema } = deps;
-  const rules = deps.production ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules;
+  const rules = [...specifiedRules, ...queryLimitRules, ...(deps.production ? [NoSchemaIntrospectionCustomRule] : [])];
   const wss = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: MAX_MESSAGE_BYTES });
   // The HTTP server's own errors (a taken port) reach the websocket server too: logged, never thrown.
   wss.on("error", (error) => deps.logger.error({ err: error }, "websocket server error"));
@@ -65,11 +68,12 @@ export function serveSubscriptions(httpServer: http.Server, deps: SubscriptionSe
   const server = useServer<Record<string, unknown> | undefined, { socket: import("ws").WebSocket; request: http.IncomingMessage }>(
     {
       schema,
+      connectionInitWaitTimeout: CONNECTION_INIT_WAIT_MS,
       // Parsed, validated and coerced here, so every request error carries Apollo's code before execution.
       onSubscribe: (_ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] => {
         let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          document = parse(payload.query, queryParseOptions);
         } catch (error) {
           return [error instanceof GraphQLError ? withCode(error, "GRAPHQL_PARSE_FAILED") : inputError("the query cannot be parsed")];
         }

@@ -28,7 +28,7 @@ export interface VariantCount {
   readonly exposures: number;
 }
 
-const MAX_ACTOR_LENGTH = 512;
+export const MAX_ACTOR_LENGTH = 512;
 const MAX_REQUEST_ID_LENGTH = 256;
 
 /** Rolls back a clearOverride that found nothing to clear. */

@@ -9,6 +9,7 @@ import type { Snapshot } from "../engine/snapshot";
 import type { ActorPair, NewAssignment } from "../persistence/assignment.repository";
 import { isUnavailable } from "../persistence/database";
 import type { ActorMemory, ActorRecord } from "./actor-memory";
+import { MAX_ACTOR_LENGTH } from "./assignment.service";
 import { pairKey } from "./assignment-queue";
 import type { AssignmentStore } from "./assignment-store";
 import type { Caller } from "./caller";
@@ -42,6 +43,32 @@ interface Round {
   readonly again: () => Decision[] | Promise<Decision[]>;
   /** How many times the configuration changed under this decision before its write. */
   readonly attempt: number;
+}
+
+/** The attributes layers hash, per snapshot: computed once, not per request. */
+const hashKeysOf = new WeakMap<Snapshot, readonly string[]>();
+
+function hashKeys(snapshot: Snapshot): readonly string[] {
+  let keys = hashKeysOf.get(snapshot);
+  if (keys === undefined) {
+    keys = [...new Set([...snapshot.layers.values()].map((l) => l.hashKey))];
+    hashKeysOf.set(snapshot, keys);
+  }
+  return keys;
+}
+
+/**
+ * An actor longer than `assign` accepts is refused with its field, as `assign` refuses it, rather
+ * than decided as "no actor": a client whose ids grew too long learns it at once instead of
+ * silently getting the defaults; and its assignment could not be stored (an index row too large).
+ */
+function checkActors(context: Record<string, unknown>, keys: readonly string[], prefix: string): void {
+  for (const key of keys) {
+    const value = context[key];
+    if (typeof value === "string" && value.length > MAX_ACTOR_LENGTH) {
+      throw badInput(`${prefix}context.${key}`, `${key}, the attribute a layer hashes, must be at most ${MAX_ACTOR_LENGTH} characters, got ${value.length}`);
+    }
+  }
 }
 
 /** After this many configuration changes under one decision's write, it is stored unchecked (changes that fast are a storm, not a race). */
@@ -79,13 +106,15 @@ export class DecisionService {
    * bucketed by slot (the first pass takes rows not read as none), and new assignments are queued.
    */
   private decideMany(requests: readonly DecideRequest[], explain: boolean, caller: Caller, at: string, attempt = 0): Decision[] | Promise<Decision[]> {
+    const snapshot = this.snapshots.snapshot;
+    const keys = hashKeys(snapshot);
     const contexts = requests.map((r, i) => {
       const prefix = at === "" ? "" : `${at}[${i}].`;
       if (!isJsonObject(r.context)) throw badInput(`${prefix}context`, "context must be a JSON object");
       if (r.services.length > MAX_SERVICES) throw badInput(`${prefix}services`, `at most ${MAX_SERVICES} services per request`);
+      checkActors(r.context, keys, prefix);
       return r.context;
     });
-    const snapshot = this.snapshots.snapshot;
     const view = new StickyView(this.memory, snapshot.groups);
     const lookups = this.assignments.lookups(view, snapshot.groups);
     const run = () => requests.map((r, i) => r.services.map((s) => decideService(snapshot, s, contexts[i]!, lookups, explain)));
