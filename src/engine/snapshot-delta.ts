@@ -85,6 +85,7 @@ export function applyDelta(snapshot: Snapshot, delta: ConfigDelta): Snapshot {
     layers,
     experiments,
     groups: regroup(snapshot.groups, regrouped, dropped, delta.layers, layers),
+    hashKeys: [...new Set(Array.from(layers.values(), (l) => l.hashKey))],
     rules: snapshot.rules.size > RULES_SLACK * experiments.size + 64 ? snapshot.rules.retaining(rulesIn(experiments)) : snapshot.rules,
   };
 }

@@ -119,13 +119,15 @@ export interface Snapshot {
    * than in each experiment: an experiment starting in one layer changes the peers of those in others.
    */
   readonly groups: ReadonlyMap<string, readonly string[]>;
+  /** The context attributes its layers hash (their hash keys), each once: what names an actor. */
+  readonly hashKeys: readonly string[];
   /** The rule cache later snapshots are derived with, so that equal rules keep one closure. */
   readonly rules: SharedRules;
 }
 
 /** A configuration without layers: what `compileSnapshot` starts from. */
 export function emptySnapshot(hasher: SlotHasher): Snapshot {
-  return { version: 0, hasher, services: new Map(), layers: new Map(), experiments: new Map(), groups: new Map(), rules: new SharedRules() };
+  return { version: 0, hasher, services: new Map(), layers: new Map(), experiments: new Map(), groups: new Map(), hashKeys: [], rules: new SharedRules() };
 }
 
 /**

@@ -39,22 +39,11 @@ interface Round {
   readonly run: () => ServiceDecision[][];
   readonly requests: readonly DecideRequest[];
   readonly caller: Caller;
-  /** Decides these requests again from scratch, on the snapshot current by then. */
-  readonly again: () => Decision[] | Promise<Decision[]>;
+  readonly explain: boolean;
+  /** Where the requests sit in the operation's arguments, for error paths. */
+  readonly at: string;
   /** How many times the configuration changed under this decision before its write. */
   readonly attempt: number;
-}
-
-/** The attributes layers hash, per snapshot: computed once, not per request. */
-const hashKeysOf = new WeakMap<Snapshot, readonly string[]>();
-
-function hashKeys(snapshot: Snapshot): readonly string[] {
-  let keys = hashKeysOf.get(snapshot);
-  if (keys === undefined) {
-    keys = [...new Set([...snapshot.layers.values()].map((l) => l.hashKey))];
-    hashKeysOf.set(snapshot, keys);
-  }
-  return keys;
 }
 
 /**
@@ -107,32 +96,30 @@ export class DecisionService {
    */
   private decideMany(requests: readonly DecideRequest[], explain: boolean, caller: Caller, at: string, attempt = 0): Decision[] | Promise<Decision[]> {
     const snapshot = this.snapshots.snapshot;
-    const keys = hashKeys(snapshot);
     const contexts = requests.map((r, i) => {
       const prefix = at === "" ? "" : `${at}[${i}].`;
       if (!isJsonObject(r.context)) throw badInput(`${prefix}context`, "context must be a JSON object");
       if (r.services.length > MAX_SERVICES) throw badInput(`${prefix}services`, `at most ${MAX_SERVICES} services per request`);
-      checkActors(r.context, keys, prefix);
+      checkActors(r.context, snapshot.hashKeys, prefix);
       return r.context;
     });
     const view = new StickyView(this.memory, snapshot.groups);
     const lookups = this.assignments.lookups(view, snapshot.groups);
     const run = () => requests.map((r, i) => r.services.map((s) => decideService(snapshot, s, contexts[i]!, lookups, explain)));
-    const again = () => this.decideMany(requests, explain, caller, at, attempt + 1);
     const results = run();
     if (view.pending.length === 0) {
       const fresh = this.newAssignments(snapshot, results);
       if (fresh.length === 0) return this.answer(snapshot, results, requests, caller);
-      const round: Round = { snapshot, view, run, requests, caller, again, attempt };
+      const round: Round = { snapshot, view, run, requests, caller, explain, at, attempt };
       if (this.assignments.isUnreachable) return this.unstored(round, results, fresh);
       return this.store(round, results, fresh);
     }
-    const round: Round = { snapshot, view, run, requests, caller, again, attempt };
+    const round: Round = { snapshot, view, run, requests, caller, explain, at, attempt };
     if (this.assignments.isUnreachable) return this.unstored(round, results, this.newAssignments(snapshot, results));
     return this.load(view).then(
       () => {
-        const again = run();
-        return this.store(round, again, this.newAssignments(snapshot, again));
+        const decided = run();
+        return this.store(round, decided, this.newAssignments(snapshot, decided));
       },
       (error: unknown) => {
         if (!isUnavailable(error)) throw error;
@@ -162,7 +149,7 @@ export class DecisionService {
       if ("staleVersion" in outcome) {
         // Decided on a configuration another instance has changed since: catch up, decide again.
         await this.follower.catchUp();
-        return round.again();
+        return this.decideMany(requests, round.explain, caller, round.at, round.attempt + 1);
       }
       const vidOf = new Map(fresh.map((f) => [pairKey(f), f.vid]));
       for (const p of outcome.inserted) view.wrote(p.experiment, p.actor, vidOf.get(pairKey(p))!);
