@@ -26,6 +26,12 @@ import { LayerService } from "./services/layer.service";
 import { Readiness } from "./services/readiness";
 import { SnapshotStore } from "./services/snapshot-store";
 import { createServer } from "./server";
+import { AccessGate } from "./api/access-gate";
+import { buildAppSchema } from "./api/schema";
+import { ApiKeyService, type CreatedApiKey } from "./services/api-key.service";
+import { KeyRegistry } from "./services/key-registry";
+import { RateLimiter } from "./services/rate-limiter";
+import { announceFirstKey } from "./first-key-banner";
 
 export interface App {
   listen(port: number, host: string): Promise<AddressInfo>;
@@ -37,7 +43,20 @@ export interface App {
   readonly snapshots: SnapshotStore;
   /** The change feed of subscriptions (tests read its counts). */
   readonly changeFeed: ConfigChangeFeed;
+  /** The API keys this instance knows (tests wait for a revocation to arrive). */
+  readonly keys: KeyRegistry;
 }
+
+export interface AppOptions {
+  /** Shows the secret of the ADMIN key a first start creates (SPEC §13: printed once); stdout by default. */
+  readonly announceFirstKey?: (created: CreatedApiKey) => void;
+}
+
+/** How often each instance writes when its keys were last used. */
+const KEY_USAGE_FLUSH_MS = 60_000;
+
+/** Who makes the first key: the server itself. */
+const FIRST_START = { actor: "tessera (first start)", requestId: null, key: null } as const;
 
 /**
  * Facts kept in memory about actors: stored assignments, absent ones and exposures, with each
@@ -54,7 +73,7 @@ const isUnreachable = (error: unknown) => {
   return translated instanceof DomainError && translated.code === "UNAVAILABLE";
 };
 
-export async function createApp(config: AppConfig, logger: Logger): Promise<App> {
+export async function createApp(config: AppConfig, logger: Logger, options: AppOptions = {}): Promise<App> {
   const { h32 } = await xxhash();
   const dataSource = createDataSource(config.database, { postgres: config.postgres, logger });
   const db = new Database(dataSource);
@@ -70,6 +89,15 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     queueMax: config.subscriberQueueMax,
     currentVersion: () => (snapshots.isLoaded ? snapshots.version : null),
   });
+  const keys = new KeyRegistry(db, logger, { bootstrapSecret: config.auth.adminKey, usageFlushMs: KEY_USAGE_FLUSH_MS });
+  keys.follow(follower);
+  const apiKeys = new ApiKeyService(changes, keys, config.auth.adminKey);
+  const gate = new AccessGate(buildAppSchema(), keys, new RateLimiter(), (key) => {
+    if (!snapshots.isLoaded) return null;
+    const experiment = snapshots.snapshot.experiments.get(key);
+    return experiment ? (snapshots.snapshot.layers.get(experiment.layer)?.services ?? null) : null;
+  }, { authOff: !config.auth.enabled });
+  if (!config.auth.enabled) logger.warn({ host: config.host }, "AUTH=off: no API key is checked; every caller may change every experiment (loopback only)");
   const assignmentStore = new AssignmentStore(db, memory, logger, { timeoutMs: config.stickyTimeoutMs, queueMax: config.assignmentQueueMax });
   const services = {
     experiments: new ExperimentService(db, changes),
@@ -78,16 +106,22 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     layers: new LayerService(db, changes),
     decisions: new DecisionService(assignmentStore, snapshots, exposures, memory, follower),
     changeFeed,
+    apiKeys,
   };
   const readiness = new Readiness(db, snapshots, follower);
-  const server = createServer({ services, logger, production: config.production, readiness: () => readiness.report() });
+  const server = createServer({ services, logger, production: config.production, readiness: () => readiness.report(), gate, keys });
 
   let closed = false;
   const connect = async () => {
     if (!dataSource.isInitialized) await dataSource.initialize();
     if (config.migrate) await applyMigrations(dataSource, logger, config.database);
     await follower.catchUp();
+    await keys.reload();
     await follower.startFollowing();
+    if (config.auth.enabled && config.auth.adminKey === null) {
+      const created = await apiKeys.createFirstKey(FIRST_START);
+      if (created) (options.announceFirstKey ?? announceFirstKey)(created);
+    }
   };
   /** Retries a database that cannot be reached at start with the listener's backoff, until it answers or the app closes. */
   const retry = async (delayMs: number): Promise<void> => {
@@ -120,6 +154,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
     follower,
     snapshots,
     changeFeed,
+    keys,
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         server.httpServer.once("error", reject);
@@ -135,6 +170,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<App>
       await changeFeed.close();
       logger.debug({ ms: Date.now() - started }, "sockets closed, requests drained");
       await follower.close();
+      await settlesWithin(keys.close(), STOP_WRITE_MS);
       cache?.flush();
       await assignmentStore.close();
       // A database that hangs must not hold the stop: what it has not taken by then is counted as lost.

@@ -38,6 +38,35 @@ export interface AppConfig {
   readonly stickyTimeoutMs: number;
   /** New assignments held in memory while the database is unreachable, at most; beyond that they are dropped and counted. */
   readonly assignmentQueueMax: number;
+  /** Access control (SPEC §13). */
+  readonly auth: AuthConfig;
+}
+
+export interface AuthConfig {
+  /** AUTH=off: no keys checked (only on a loopback HOST). */
+  readonly enabled: boolean;
+  /** TESSERA_ADMIN_KEY: an ADMIN key named `bootstrap` while set; null when unset. */
+  readonly adminKey: string | null;
+}
+
+/** TESSERA_ADMIN_KEY's shortest length: a guessable bootstrap key would open everything. */
+export const MIN_ADMIN_KEY_CHARS = 32;
+
+/** 127.0.0.0/8, ::1 and localhost: where AUTH=off is allowed (nobody else can connect). */
+export const isLoopbackHost = (host: string): boolean => host === "localhost" || host === "::1" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
+
+export function authConfig(env: NodeJS.ProcessEnv, host: string): AuthConfig {
+  const mode = env.AUTH || "on";
+  if (mode !== "on" && mode !== "off") throw new ConfigError(`AUTH must be on or off, got "${mode.slice(0, 20)}"`);
+  if (mode === "off" && !isLoopbackHost(host)) {
+    throw new ConfigError(`AUTH=off is only allowed when HOST is a loopback address (127.0.0.1, ::1, localhost), not "${host}": anyone who can reach the port could change every experiment`);
+  }
+  const adminKey = env.TESSERA_ADMIN_KEY || null;
+  // The message says how long it is, never what it is.
+  if (adminKey !== null && (adminKey.length < MIN_ADMIN_KEY_CHARS || !/^[\x21-\x7e]+$/.test(adminKey))) {
+    throw new ConfigError(`TESSERA_ADMIN_KEY must be at least ${MIN_ADMIN_KEY_CHARS} printable characters without spaces (got ${adminKey.length} characters)`);
+  }
+  return { enabled: mode === "on", adminKey };
 }
 
 /** Bounds of every pooled PostgreSQL connection (node-postgres options); 0 = none. */
@@ -108,9 +137,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const database: DatabaseConfig = url
     ? { kind: "postgres", url }
     : { kind: "pglite", dir: pgliteDir.startsWith("memory://") ? pgliteDir : path.resolve(pgliteDir) };
+  const host = env.HOST || "127.0.0.1";
   return {
     port: integer(env, "PORT", 4000, 0, 65535),
-    host: env.HOST || "127.0.0.1",
+    host,
     database,
     migrate: boolean(env, "MIGRATE", true),
     logLevel,
@@ -123,5 +153,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     postgres: postgresSettings(env),
     stickyTimeoutMs: integer(env, "STICKY_TIMEOUT_MS", defaultStickyTimeoutMs(database), 0, 60_000),
     assignmentQueueMax: integer(env, "ASSIGNMENT_QUEUE_MAX", 100_000, 0, 10_000_000),
+    auth: authConfig(env, host),
   };
 }

@@ -6,7 +6,10 @@ import { ApolloServer, HeaderMap } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import type { ExecutionResult } from "graphql";
-import { callerOfHeaders, headerValue } from "./api/caller";
+import type { AccessGate } from "./api/access-gate";
+import { accessPlugin } from "./api/access-plugin";
+import type { AccessRefusal } from "./api/access-refusal";
+import { headerValue } from "./api/caller";
 import { CompiledQueries } from "./api/compiled-queries";
 import { queryLimitRules, queryParseOptions } from "./api/query-limits";
 import type { AppContext, AppServices } from "./api/context";
@@ -17,7 +20,7 @@ import { refuseSubscriptionsOverHttp } from "./api/subscriptions-over-http";
 import { HttpDrain } from "./http-drain";
 import type { Logger } from "./logger";
 import { ResponseBatch } from "./response-batch";
-import type { Caller } from "./services/caller";
+import type { KeyRegistry } from "./services/key-registry";
 import type { ReadinessReport } from "./services/readiness";
 
 export interface ServerDeps {
@@ -26,6 +29,10 @@ export interface ServerDeps {
   readonly production: boolean;
   /** The /readyz report (SPEC §10). */
   readonly readiness: () => Promise<ReadinessReport>;
+  /** Who may call what (SPEC §13): every path asks it. */
+  readonly gate: AccessGate;
+  /** The keys, for closing the sockets of a revoked one. */
+  readonly keys: KeyRegistry;
 }
 
 export interface TesseraServer {
@@ -65,17 +72,29 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
+/** answered: the fast path sent the answer; admitted: it let the request in but leaves the answer to Apollo; declined: Apollo does all. */
+type FastPathOutcome = "answered" | "admitted" | "declined";
+
+const NO_CALLER = { actor: null, requestId: null, key: null } as const;
+
 const isPromise = <T>(value: T | Promise<T>): value is Promise<T> => typeof (value as Promise<T>)?.then === "function";
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
+    ...headers,
     "content-type": "application/json; charset=utf-8",
     "content-length": Buffer.byteLength(text),
     ...(status === 413 ? { connection: "close" } : {}),
   });
   res.end(text);
 }
+
+const sendRefusal = (res: http.ServerResponse, refusal: AccessRefusal): void => sendJson(res, refusal.status, refusal.body(), refusal.headers());
+
+/** Apollo's development landing page: a static page a browser loads without headers; every operation it sends needs a key. */
+const isLandingPageRequest = (req: http.IncomingMessage): boolean =>
+  req.method === "GET" && (req.url ?? "").indexOf("?") === -1 && (req.headers.accept ?? "").includes("text/html");
 
 function sendBadRequest(res: http.ServerResponse, status: number, message: string, field = "body"): void {
   sendJson(res, status, { errors: [{ message, extensions: { code: "BAD_USER_INPUT", field } }] });
@@ -122,7 +141,7 @@ export function createServer(deps: ServerDeps): TesseraServer {
     parseOptions: queryParseOptions,
     // Said explicitly: Apollo would choose by NODE_ENV, Tessera by its config. In development the local
     // Sandbox stays (it is how a developer explores the schema); in production GET /graphql serves no page.
-    plugins: [refuseSubscriptionsOverHttp, deps.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ footer: false })],
+    plugins: [refuseSubscriptionsOverHttp, accessPlugin(deps.gate), deps.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ footer: false })],
     allowBatchedHttpRequests: false,
     // main.ts owns the signals: drain, then flush exposures, then close the database.
     stopOnTerminationSignals: false,
@@ -133,12 +152,16 @@ export function createServer(deps: ServerDeps): TesseraServer {
     logger: deps.logger,
     production: deps.production,
     formatError,
+    gate: deps.gate,
+    keys: deps.keys,
   });
 
   async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     let body: unknown;
+    const raw = req.method === "POST" ? await readBody(req) : "";
+    const caller = !deps.production && isLandingPageRequest(req) ? null : deps.gate.authenticate(req.headers);
+    if (caller !== null && !("actor" in caller)) return sendRefusal(res, caller);
     if (req.method === "POST") {
-      const raw = await readBody(req);
       // CSRF (SPEC §13): a browser sends text/plain, form and multipart bodies cross-site without a
       // preflight, so a POST is only read as JSON; nothing else reaches execution.
       if (!isJsonContentType(req.headers["content-type"])) {
@@ -152,9 +175,11 @@ export function createServer(deps: ServerDeps): TesseraServer {
       // One operation per request: an array of operations would multiply every limit (SPEC §13).
       if (Array.isArray(body)) return sendBadRequest(res, 400, "batched operations (a JSON array body) are not accepted: send one operation per request");
     }
-    const caller = callerOfHeaders(req.headers);
-    const answered = answerCompiled(req, res, body, caller);
-    if (answered === true || (answered !== false && (await answered))) return;
+    // Only the landing page has no caller, and it sends no operation (Apollo serves the page).
+    const context: AppContext = { services: deps.services, caller: caller ?? NO_CALLER };
+    const fast = caller === null ? "declined" : answerCompiled(req, res, body, context);
+    const outcome = typeof fast === "string" ? fast : await fast;
+    if (outcome === "answered") return;
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
@@ -162,7 +187,7 @@ export function createServer(deps: ServerDeps): TesseraServer {
     const url = new URL(req.url ?? "/", "http://localhost");
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? "GET", headers, search: url.search, body },
-      context: async () => ({ services: deps.services, caller }),
+      context: async () => (outcome === "admitted" ? { ...context, admitted: true } : context),
     });
     for (const [key, value] of result.headers) res.setHeader(key, value);
     res.statusCode = result.status ?? 200;
@@ -176,19 +201,20 @@ export function createServer(deps: ServerDeps): TesseraServer {
 
   /**
    * The fast path: a valid query compiled once by graphql-jit, run without Apollo's
-   * per-request pipeline. A result with errors is thrown away and the request is run
-   * again through Apollo, so every error answer keeps one shape; only queries (reads,
-   * and decide's idempotent first-wins writes) come here, so running again is safe.
+   * per-request pipeline, admitted by the same AccessGate as Apollo's path. A refused request,
+   * or a result with errors, goes to Apollo, so every error answer keeps one shape (a refusal
+   * takes nothing, so asking again is safe; an admitted one is not charged twice); only queries
+   * (reads, and decide's idempotent first-wins writes) come here, so running again is safe.
    */
-  function answerCompiled(req: http.IncomingMessage, res: http.ServerResponse, body: unknown, caller: Caller): boolean | Promise<boolean> {
+  function answerCompiled(req: http.IncomingMessage, res: http.ServerResponse, body: unknown, context: AppContext): FastPathOutcome | Promise<FastPathOutcome> {
     const candidate = fastPathCandidate(req, body);
     const query = candidate && compiled.get(candidate.query, candidate.operationName);
-    if (!candidate || !query) return false;
-    const context: AppContext = { services: deps.services, caller };
-    const send = (result: ExecutionResult): boolean => {
-      if (result.errors?.length) return false;
+    if (!candidate || !query) return "declined";
+    if (deps.gate.admit(context.caller, deps.gate.accessOf(query.document, query.operation), candidate.variables) !== null) return "declined";
+    const send = (result: ExecutionResult): FastPathOutcome => {
+      if (result.errors?.length) return "admitted";
       answers.json(res, query.json(result));
-      return true;
+      return "answered";
     };
     // A decision whose stored assignments are all in memory comes back at once: answered in the same tick.
     const result = query.run(undefined, context, candidate.variables);

@@ -1,6 +1,8 @@
-// Who is calling: `x-actor` and `x-request-id` from HTTP headers, or from graphql-ws connectionParams.
+// Who is calling (SPEC §13): the key, `x-actor` and `x-request-id` from HTTP headers or graphql-ws
+// connectionParams; the actor is the header when sent, else the key's name.
 
 import type { IncomingHttpHeaders } from "node:http";
+import type { AccessKey } from "../services/access-key";
 import type { Caller } from "../services/caller";
 
 const MAX_HEADER_VALUE = 256;
@@ -11,18 +13,11 @@ export function headerValue(headers: IncomingHttpHeaders, name: string): string 
   return text ? text.slice(0, MAX_HEADER_VALUE) : null;
 }
 
-export function callerOfHeaders(headers: IncomingHttpHeaders): Caller {
-  return { actor: headerValue(headers, "x-actor"), requestId: headerValue(headers, "x-request-id") };
-}
-
-/**
- * A graphql-ws client names itself in `connectionParams` (browsers cannot set headers on a
- * websocket); the upgrade request's headers count when it does not.
- */
-export function callerOfConnection(params: Readonly<Record<string, unknown>> | undefined, headers: IncomingHttpHeaders): Caller {
-  const param = (name: string): string | null => {
-    const value = params?.[name];
-    return typeof value === "string" && value !== "" ? value.slice(0, MAX_HEADER_VALUE) : headerValue(headers, name);
+/** `params` (graphql-ws connectionParams) name the caller when given; the headers count when they do not. */
+export function callerOf(headers: IncomingHttpHeaders, params: Readonly<Record<string, unknown>> | undefined | null, key: AccessKey | null): Caller {
+  const value = (name: string): string | null => {
+    const param = params?.[name];
+    return typeof param === "string" && param !== "" ? param.slice(0, MAX_HEADER_VALUE) : headerValue(headers, name);
   };
-  return { actor: param("x-actor"), requestId: param("x-request-id") };
+  return { actor: value("x-actor") ?? key?.name ?? null, requestId: value("x-request-id"), key };
 }

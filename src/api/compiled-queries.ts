@@ -77,6 +77,9 @@ function callQueriesDirectly(schema: GraphQLSchema): void {
 export interface ReadyQuery {
   readonly run: CompiledQuery["query"];
   readonly json: ResultJson;
+  /** What the AccessGate reads: the document and the operation it runs. */
+  readonly document: DocumentNode;
+  readonly operation: OperationDefinitionNode;
 }
 
 /**
@@ -132,6 +135,6 @@ export class CompiledQueries {
     const compiled = compileQuery(this.schema, document, operationName, { disableLeafSerialization: true });
     if (!isCompiledQuery(compiled)) return null;
     const json = compileResultJson(this.schema, operation) ?? ((result) => JSON.stringify(result));
-    return { run: compiled.query, json };
+    return { run: compiled.query, json, document, operation };
   }
 }

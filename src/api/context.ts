@@ -1,6 +1,7 @@
 // The per-request context: the services and who is calling (and, over graphql-ws, the subscriber's end).
 
 import type { AllocationService } from "../services/allocation.service";
+import type { ApiKeyService } from "../services/api-key.service";
 import type { AssignmentService } from "../services/assignment.service";
 import type { Caller } from "../services/caller";
 import type { ConfigChangeFeed, Subscriber } from "../services/config-change-feed";
@@ -15,6 +16,7 @@ export interface AppServices {
   readonly layers: LayerService;
   readonly decisions: DecisionService;
   readonly changeFeed: ConfigChangeFeed;
+  readonly apiKeys: ApiKeyService;
 }
 
 export interface AppContext {
@@ -22,4 +24,6 @@ export interface AppContext {
   readonly caller: Caller;
   /** Only on graphql-ws: closes the socket of a subscriber that fell behind. */
   readonly subscriber?: Subscriber;
+  /** Set when the compiled fast path admitted this request (AccessGate) before handing it to Apollo: not charged twice. */
+  readonly admitted?: boolean;
 }

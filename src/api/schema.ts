@@ -2,6 +2,7 @@
 
 import { type GraphQLSchema, printSchema } from "graphql";
 import { type PubSub, buildSchemaSync } from "type-graphql";
+import { ApiKeyResolver } from "./resolvers/api-key.resolver";
 import { AssignmentResolver } from "./resolvers/assignment.resolver";
 import { ConfigChangeResolver } from "./resolvers/config-change.resolver";
 import { DecisionResolver } from "./resolvers/decision.resolver";
@@ -24,7 +25,7 @@ const NO_TOPICS: PubSub = {
 
 export function buildAppSchema(): GraphQLSchema {
   return buildSchemaSync({
-    resolvers: [DecisionResolver, ExperimentResolver, LayerResolver, AssignmentResolver, ConfigChangeResolver],
+    resolvers: [DecisionResolver, ExperimentResolver, LayerResolver, AssignmentResolver, ConfigChangeResolver, ApiKeyResolver],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     pubSub: NO_TOPICS,
     // Domain rules are validated once, in the engine, with field paths (see engine/definition.ts).

@@ -19,7 +19,10 @@ import {
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { Logger } from "../logger";
-import { callerOfConnection } from "./caller";
+import type { KeyRegistry } from "../services/key-registry";
+import type { Caller } from "../services/caller";
+import type { AccessGate } from "./access-gate";
+import { AccessRefusal } from "./access-refusal";
 import { queryLimitRules, queryParseOptions } from "./query-limits";
 import type { AppContext, AppServices } from "./context";
 
@@ -44,7 +47,16 @@ export interface SubscriptionServerDeps {
   readonly production: boolean;
   /** The HTTP path's formatError: every error leaves in one shape. */
   readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  readonly gate: AccessGate;
+  readonly keys: KeyRegistry;
 }
+
+/** SPEC §13: at most this many open sockets per API key on an instance; the next one is closed with 4429. */
+export const MAX_SOCKETS_PER_KEY = 100;
+/** setTimeout's longest delay; a key expiring later is checked again then. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+type Extra = { socket: import("ws").WebSocket; request: http.IncomingMessage; caller?: Caller };
 
 export interface SubscriptionServer {
   /** Closes every socket (1001), cutting those that do not answer within a grace period. */
@@ -65,10 +77,49 @@ export function serveSubscriptions(httpServer: http.Server, deps: SubscriptionSe
   wss.on("error", (error) => deps.logger.error({ err: error }, "websocket server error"));
   const format = (error: GraphQLError) => deps.formatError(error.toJSON(), error.originalError ?? error);
 
-  const server = useServer<Record<string, unknown> | undefined, { socket: import("ws").WebSocket; request: http.IncomingMessage }>(
+  /** Open, acknowledged sockets by key id: the per-key limit, and whom to close when a key is revoked. */
+  const socketsByKey = new Map<string, Set<import("ws").WebSocket>>();
+  const stopFollowingRevocations = deps.keys.onRevoked((keyId) => {
+    for (const socket of socketsByKey.get(keyId) ?? []) socket.close(4403, "Forbidden: the API key was revoked");
+  });
+  const refuse = (socket: import("ws").WebSocket, refusal: AccessRefusal): false => {
+    socket.close(refusal.closeCode, refusal.message.slice(0, 120));
+    return false;
+  };
+
+  const server = useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema,
       connectionInitWaitTimeout: CONNECTION_INIT_WAIT_MS,
+      // SPEC §13: no valid key → 4401, a revoked or expired one → 4403 (closed here: graphql-ws's own refusal is always 4403).
+      onConnect: (ctx) => {
+        const { socket, request } = ctx.extra;
+        const caller = deps.gate.authenticateConnection(ctx.connectionParams, request.headers);
+        if (caller instanceof AccessRefusal) return refuse(socket, caller);
+        const key = caller.key;
+        if (key !== null) {
+          const open = socketsByKey.get(key.id) ?? new Set();
+          if (open.size >= MAX_SOCKETS_PER_KEY) {
+            return refuse(socket, new AccessRefusal("RATE_LIMITED", `at most ${MAX_SOCKETS_PER_KEY} open sockets per API key`));
+          }
+          open.add(socket);
+          socketsByKey.set(key.id, open);
+          let expiry: NodeJS.Timeout | undefined;
+          const closeAtExpiry = () => {
+            const left = key.expiresAt! - Date.now();
+            expiry = left <= 0 ? undefined : setTimeout(closeAtExpiry, Math.min(left, MAX_TIMER_MS));
+            if (left <= 0) socket.close(4403, "Forbidden: the API key has expired");
+          };
+          if (key.expiresAt !== null) closeAtExpiry();
+          socket.once("close", () => {
+            clearTimeout(expiry);
+            open.delete(socket);
+            if (open.size === 0 && socketsByKey.get(key.id) === open) socketsByKey.delete(key.id);
+          });
+        }
+        ctx.extra.caller = caller;
+        return true;
+      },
       // Parsed, validated and coerced here, so every request error carries Apollo's code before execution.
       onSubscribe: (_ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] => {
         let document: DocumentNode;
@@ -89,13 +140,15 @@ export function serveSubscriptions(httpServer: http.Server, deps: SubscriptionSe
         }
         const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {});
         if (coerced.errors) return coerced.errors.map((e) => withCode(e, "BAD_USER_INPUT"));
+        const refusal = deps.gate.admit(_ctx.extra.caller!, deps.gate.accessOf(document, operation), payload.variables ?? undefined);
+        if (refusal) return [refusal.toGraphQLError("ws")];
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
       },
       context: (ctx): AppContext => {
         const { socket, request } = ctx.extra;
         return {
           services: deps.services,
-          caller: callerOfConnection(ctx.connectionParams, request.headers),
+          caller: ctx.extra.caller!,
           subscriber: { fellBehind: (reason) => socket.close(FELL_BEHIND_CLOSE_CODE, reason) },
         };
       },
@@ -109,6 +162,7 @@ export function serveSubscriptions(httpServer: http.Server, deps: SubscriptionSe
 
   return {
     close: async () => {
+      stopFollowingRevocations();
       for (const socket of wss.clients) socket.close(1001, "going away: the server is stopping");
       const cut = setTimeout(() => {
         for (const socket of wss.clients) socket.terminate();

@@ -26,7 +26,7 @@ WITH ev AS (SELECT * FROM config_changes WHERE version > $1),
 SELECT
   (SELECT version FROM config_version WHERE id = 1) AS version,
   (SELECT ${JSON_LIST(`json_build_object('version', version, 'kind', kind, 'keys', keys, 'services', services, 'layers', layers,
-     'mutation', mutation, 'actor', actor, 'at', at)`, "version")} FROM ev) AS events,
+     'mutation', mutation, 'actor', actor, 'apiKey', api_key, 'at', at)`, "version")} FROM ev) AS events,
   (SELECT ${JSON_LIST("key", "key")} FROM lk) AS layer_keys,
   (SELECT ${JSON_LIST(`json_build_object('key', l.key, 'description', l.description, 'priority', l.priority, 'services', l.services,
      'hashKey', l.hash_key, 'salt', l.salt, 'hashVersion', l.hash_version, 'enabled', l.enabled, 'defaultParams', l.default_params,

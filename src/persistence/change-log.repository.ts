@@ -7,6 +7,8 @@ export interface ChangeRecord {
   readonly key: string;
   readonly mutation: string;
   readonly actor: string | null;
+  /** The name of the API key the change was made with; null with AUTH=off. */
+  readonly apiKey: string | null;
   readonly at: Date;
   readonly configVersion: number;
 }
@@ -54,6 +56,7 @@ export class ChangeLogRepository {
       subjectKey: record.key,
       mutation: record.mutation,
       actor: record.actor,
+      apiKey: record.apiKey,
       configVersion: record.configVersion,
     });
   }
@@ -65,6 +68,6 @@ export class ChangeLogRepository {
       order: { id: "DESC" },
       ...(limit > 0 ? { take: limit } : {}),
     });
-    return rows.map((r) => ({ key: r.subjectKey, mutation: r.mutation, actor: r.actor, at: r.at, configVersion: r.configVersion }));
+    return rows.map((r) => ({ key: r.subjectKey, mutation: r.mutation, actor: r.actor, apiKey: r.apiKey, at: r.at, configVersion: r.configVersion }));
   }
 }

@@ -18,6 +18,8 @@ export interface ConfigChangeEvent {
   readonly layers: readonly string[];
   readonly mutation: string;
   readonly actor: string | null;
+  /** The name of the API key the change was made with; null with AUTH=off. */
+  readonly apiKey: string | null;
   readonly at: Date;
 }
 
@@ -35,6 +37,7 @@ const toEvent = (row: ConfigChangeEntity): ConfigChangeEvent => ({
   layers: row.layers,
   mutation: row.mutation,
   actor: row.actor,
+  apiKey: row.apiKey,
   at: row.at,
 });
 
@@ -60,9 +63,9 @@ export class ConfigChangeRepository {
   /** Stores the event and queues its notification, delivered by PostgreSQL when the transaction commits. */
   async append(event: Omit<ConfigChangeEvent, "at">): Promise<void> {
     await this.em.query(
-      `INSERT INTO config_changes (version, kind, keys, services, layers, mutation, actor, at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, clock_timestamp())`,
-      [event.version, event.kind, event.keys, event.services, event.layers, event.mutation, event.actor],
+      `INSERT INTO config_changes (version, kind, keys, services, layers, mutation, actor, api_key, at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, clock_timestamp())`,
+      [event.version, event.kind, event.keys, event.services, event.layers, event.mutation, event.actor, event.apiKey],
     );
     await this.em.query(`SELECT pg_notify($1, $2)`, [CONFIG_CHANNEL, JSON.stringify({ version: event.version })]);
   }

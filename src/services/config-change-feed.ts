@@ -4,6 +4,7 @@
 import { validateServices } from "../engine/definition";
 import { badInput } from "../engine/errors";
 import type { Logger } from "../logger";
+import type { AccessKey } from "./access-key";
 import { type ConfigChangeEvent, ConfigChangeRepository } from "../persistence/config-change.repository";
 import type { Database } from "../persistence/database";
 import { ChangeStream, type LiveChanges, type ReadChangesAfter, type Subscriber } from "./change-stream";
@@ -50,6 +51,16 @@ function matcherOf(services: readonly string[] | null | undefined): (event: Conf
   return (event) => event.services.some((service) => wanted.has(service));
 }
 
+/**
+ * What a key may see (SPEC §13): api_key changes only ADMIN keys (and AUTH=off), and an SDK key
+ * limited to services only changes touching one of them.
+ */
+function visibleTo(viewer: AccessKey | null): ((event: ConfigChangeEvent) => boolean) | null {
+  if (viewer === null || viewer.role === "ADMIN") return null;
+  const scope = viewer.services;
+  return (event) => event.kind !== "api_key" && (scope === null || event.services.some((service) => scope.has(service)));
+}
+
 export class ConfigChangeFeed {
   private readonly streams = new Set<ChangeStream>();
   private fellBehind = 0;
@@ -72,13 +83,23 @@ export class ConfigChangeFeed {
   }
 
   /** The stored change events after `since`, oldest first. */
-  async list(since: number, limit: number | null | undefined): Promise<ConfigChangeEvent[]> {
+  async list(since: number, limit: number | null | undefined, viewer: AccessKey | null): Promise<ConfigChangeEvent[]> {
     validateSince(since);
     const count = limit ?? DEFAULT_CHANGES_LIMIT;
     if (!Number.isInteger(count) || count < 1 || count > MAX_CHANGES_LIMIT) {
       throw badInput("limit", `limit must be an integer in [1, ${MAX_CHANGES_LIMIT}], got ${count}`);
     }
-    return this.readAfter(since, count);
+    const visible = visibleTo(viewer);
+    if (visible === null) return this.readAfter(since, count);
+    // Pages of events the viewer may not see are skipped, so `limit` counts what it gets.
+    const seen: ConfigChangeEvent[] = [];
+    let after = since;
+    for (;;) {
+      const page = await this.readAfter(after, count);
+      seen.push(...page.filter(visible).slice(0, count - seen.length));
+      if (page.length < count || seen.length === count) return seen;
+      after = page[page.length - 1]!.version;
+    }
   }
 
   /**
@@ -86,11 +107,13 @@ export class ConfigChangeFeed {
    * each once. A subscriber with more than `queueMax` live changes waiting is told through
    * `subscriber` and its stream ends: it resubscribes with `since`, and memory stays bounded.
    */
-  subscribe(filter: ChangeFilter, subscriber: Subscriber | undefined): AsyncIterableIterator<ConfigChangeEvent> {
+  subscribe(filter: ChangeFilter, subscriber: Subscriber | undefined, viewer: AccessKey | null): AsyncIterableIterator<ConfigChangeEvent> {
     if (subscriber === undefined) throw badInput("query", NOT_OVER_GRAPHQL_WS);
     const since = filter.since ?? null;
     if (since !== null) validateSince(since);
-    const matches = matcherOf(filter.services);
+    const wanted = matcherOf(filter.services);
+    const visible = visibleTo(viewer);
+    const matches = visible === null ? wanted : (event: ConfigChangeEvent) => visible(event) && wanted(event);
     const stream = new ChangeStream(this.live, {
       since,
       startVersion: this.options.currentVersion(),

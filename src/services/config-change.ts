@@ -10,12 +10,13 @@ import type { Caller } from "./caller";
 
 /** What a change is about: its kind names the change event's `kind` (SPEC §10). */
 export interface ChangeSubject {
-  readonly kind: "experiment" | "layer";
+  readonly kind: "experiment" | "layer" | "api_key";
   readonly key: string;
 }
 
 export const experimentSubject = (key: string): ChangeSubject => ({ kind: "experiment", key });
 export const layerSubject = (key: string): ChangeSubject => ({ kind: "layer", key });
+export const apiKeySubject = (id: string): ChangeSubject => ({ kind: "api_key", key: id });
 
 /** What catches this instance up after a commit (the ConfigFollower). */
 export interface CatchUp {
@@ -24,7 +25,11 @@ export interface CatchUp {
 
 const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])].sort();
 
+/** An API key touches no service and no layer: followers recompile nothing for it. */
+const UNTOUCHED: ChangeTouch = { services: [], layers: [] };
+
 function touchOf(events: ConfigChangeRepository, subject: ChangeSubject): Promise<ChangeTouch> {
+  if (subject.kind === "api_key") return Promise.resolve(UNTOUCHED);
   return subject.kind === "experiment" ? events.touchOfExperiment(subject.key) : events.touchOfLayer(subject.key);
 }
 
@@ -50,7 +55,7 @@ export class ConfigChanges {
       const before = await touchOf(events, subject);
       const value = await work(em);
       const after = await touchOf(events, subject);
-      await log.append({ key: subject.key, mutation, actor: caller.actor, configVersion: version });
+      await log.append({ key: subject.key, mutation, actor: caller.actor, apiKey: caller.key?.name ?? null, configVersion: version });
       await events.append({
         version,
         kind: subject.kind,
@@ -59,6 +64,7 @@ export class ConfigChanges {
         layers: union(before.layers, after.layers),
         mutation,
         actor: caller.actor,
+        apiKey: caller.key?.name ?? null,
       });
       return value;
     });

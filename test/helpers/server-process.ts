@@ -2,6 +2,7 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
+import { ADMIN_HEADERS, TEST_ADMIN_KEY } from "./test-server";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -16,7 +17,7 @@ export interface ServerProcess {
 
 /** Starts the server with `env` added to this process's environment; resolves once it logs where it listens. */
 export function startServerProcess(env: NodeJS.ProcessEnv): Promise<ServerProcess> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: "0", LOG_LEVEL: "info", ...env };
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: "0", LOG_LEVEL: "info", TESSERA_ADMIN_KEY: TEST_ADMIN_KEY, ...env };
   // Jest sets NODE_ENV=test; libraries behave differently under it (Apollo skips its signal handlers).
   delete childEnv.NODE_ENV;
   const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "src/main.ts"], { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
@@ -34,7 +35,7 @@ export function startServerProcess(env: NodeJS.ProcessEnv): Promise<ServerProces
         exited,
         output: () => out,
         async gql(query, variables = {}) {
-          const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables }) });
+          const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...ADMIN_HEADERS }, body: JSON.stringify({ query, variables }) });
           return (await res.json()) as { data: any; errors?: Array<{ extensions: { code: string } }> };
         },
       });

@@ -1,9 +1,14 @@
 // The real server over HTTP on a free loopback port, on a test database of its own.
 
+import { randomBytes } from "node:crypto";
 import { type App, createApp } from "../../src/app";
 import { type AppConfig, DEFAULT_SUBSCRIBER_QUEUE_MAX, defaultStickyMissTtlMs, defaultStickyTimeoutMs, postgresSettings } from "../../src/config";
 import { createLogger, type Logger } from "../../src/logger";
 import { createTestDatabase, type TestDatabase } from "./test-database";
+
+/** The tests' ADMIN key (TESSERA_ADMIN_KEY of every test server): made fresh for each test process. */
+export const TEST_ADMIN_KEY = `tsk_test_${randomBytes(24).toString("base64url")}`;
+export const ADMIN_HEADERS: Readonly<Record<string, string>> = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
 
 export interface GqlResponse<T = Record<string, any>> {
   readonly status: number;
@@ -15,11 +20,19 @@ export interface TestServer {
   readonly url: string;
   readonly app: App;
   readonly database: TestDatabase;
+  /** Sent with the tests' ADMIN key unless `headers` carries an authorization of its own (`""`: none). */
   gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GqlResponse<T>>;
   /** Stops the app; the database stays (for restart tests) until `drop`. */
   stop(): Promise<void>;
   /** Stops the app and drops its database. */
   close(): Promise<void>;
+}
+
+/** The ADMIN key unless the headers name one; an empty authorization sends none. */
+export function withAuthorization(headers: Record<string, string>): Record<string, string> {
+  if (headers.authorization === undefined) return { ...ADMIN_HEADERS, ...headers };
+  const { authorization, ...rest } = headers;
+  return authorization === "" ? rest : headers;
 }
 
 export function testConfig(database: TestDatabase, overrides: Partial<AppConfig> = {}): AppConfig {
@@ -38,6 +51,7 @@ export function testConfig(database: TestDatabase, overrides: Partial<AppConfig>
     postgres: postgresSettings(),
     stickyTimeoutMs: defaultStickyTimeoutMs(database.config),
     assignmentQueueMax: 100_000,
+    auth: { enabled: true, adminKey: TEST_ADMIN_KEY },
     ...overrides,
   };
 }
@@ -77,7 +91,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     async gql(query, variables = {}, headers = {}) {
       const res = await fetch(url, {
         method: "POST",
-        headers: { "content-type": "application/json", ...headers },
+        headers: withAuthorization({ "content-type": "application/json", ...headers }),
         body: JSON.stringify({ query, variables }),
       });
       const body = (await res.json()) as { data?: any; errors?: any };

@@ -2,7 +2,7 @@
 
 import { type Client, createClient, type ExecutionResult } from "graphql-ws";
 import WebSocket from "ws";
-import type { TestServer } from "./test-server";
+import { TEST_ADMIN_KEY, type TestServer } from "./test-server";
 
 export const CHANGE_FIELDS = "version kind keys services mutation actor at";
 export const CONFIG_CHANGED = `subscription($services: [String!], $since: Int) {
@@ -44,7 +44,8 @@ export function wsClient(server: TestServer, options: WsClientOptions = {}): WsC
   const client = createClient({
     url: server.url.replace(/^http/, "ws"),
     webSocketImpl: RecordedWebSocket,
-    connectionParams: options.connectionParams,
+    // The tests' ADMIN key unless the test names its own (or none: `authorization: undefined` given explicitly).
+    connectionParams: options.connectionParams && "authorization" in options.connectionParams ? options.connectionParams : { authorization: `Bearer ${TEST_ADMIN_KEY}`, ...options.connectionParams },
     retryAttempts: 0,
   });
   return { client, sockets, dispose: async () => client.dispose() };

@@ -20,7 +20,7 @@ import {
   ok,
   runningExperiment,
 } from "../helpers/factories";
-import { startTestServer, type TestServer } from "../helpers/test-server";
+import { ADMIN_HEADERS, startTestServer, type TestServer } from "../helpers/test-server";
 
 let server: TestServer;
 
@@ -41,7 +41,7 @@ interface Reply {
 
 /** POSTs a raw body: lets a case send what `server.gql` cannot (malformed JSON). */
 async function post(body: string): Promise<Reply> {
-  const res = await fetch(server.url, { method: "POST", headers: { "content-type": "application/json" }, body });
+  const res = await fetch(server.url, { method: "POST", headers: { ...ADMIN_HEADERS, "content-type": "application/json" }, body });
   const text = await res.text();
   let parsed: Reply["body"];
   try {

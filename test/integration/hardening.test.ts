@@ -5,7 +5,7 @@
 import WebSocket from "ws";
 import { DECIDE_BATCH, decideRaw, exposureLog, started } from "../helpers/decide-factories";
 import { CREATE, EXPERIMENT, FIFTY_FIFTY, configVersion, ok, uniqueKey } from "../helpers/factories";
-import { startTestServer, type TestServer } from "../helpers/test-server";
+import { ADMIN_HEADERS, startTestServer, type TestServer } from "../helpers/test-server";
 
 let dev: TestServer;
 let production: TestServer;
@@ -26,7 +26,8 @@ interface Reply {
 }
 
 async function send(server: TestServer, init: RequestInit, search = ""): Promise<Reply> {
-  const res = await fetch(server.url + search, init);
+  // With the ADMIN key: these refusals must come from the request's shape, not from a missing key.
+  const res = await fetch(server.url + search, { ...init, headers: { ...ADMIN_HEADERS, ...(init.headers as Record<string, string> | undefined) } });
   const text = await res.text();
   let body: Reply["body"] = {};
   try {
@@ -171,7 +172,7 @@ describe("graphql-ws", () => {
     const socket = open(production);
     const ending = closed(socket);
     await new Promise((resolve) => socket.on("open", resolve));
-    socket.send(JSON.stringify({ type: "connection_init" }));
+    socket.send(JSON.stringify({ type: "connection_init", payload: ADMIN_HEADERS }));
     await new Promise((resolve) => socket.once("message", resolve));
     socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: `subscription { configChanged { version } } # ${"x".repeat(64 * 1024)}` } }));
     expect(await ending).toBe(1009);

@@ -1,7 +1,7 @@
 // The HTTP surface around GraphQL: health, readiness, unknown paths, oversized bodies, GET queries.
 
 import { ON_POSTGRES } from "../helpers/test-database";
-import { startTestServer, type TestServer } from "../helpers/test-server";
+import { ADMIN_HEADERS, startTestServer, type TestServer } from "../helpers/test-server";
 
 let server: TestServer;
 let base: string;
@@ -38,7 +38,7 @@ it("an unknown path is a JSON 404", async () => {
 
 it("a body over 1 MiB is refused with 413 and BAD_USER_INPUT, and the server keeps serving", async () => {
   const huge = JSON.stringify({ query: `{ configVersion }`, variables: { pad: "x".repeat(1_100_000) } });
-  const res = await fetch(server.url, { method: "POST", headers: { "content-type": "application/json" }, body: huge });
+  const res = await fetch(server.url, { method: "POST", headers: { ...ADMIN_HEADERS, "content-type": "application/json" }, body: huge });
   expect(res.status).toBe(413);
   expect(((await res.json()) as { errors: Array<{ extensions: unknown }> }).errors[0]!.extensions).toEqual({ code: "BAD_USER_INPUT", field: "body" });
   expect((await server.gql(`{ configVersion }`)).status).toBe(200);
@@ -46,7 +46,7 @@ it("a body over 1 MiB is refused with 413 and BAD_USER_INPUT, and the server kee
 
 it("answers a query sent with GET", async () => {
   const res = await fetch(`${server.url}?query=${encodeURIComponent("{ configVersion }")}`, {
-    headers: { "apollo-require-preflight": "true" },
+    headers: { ...ADMIN_HEADERS, "apollo-require-preflight": "true" },
   });
   expect(res.status).toBe(200);
   expect(typeof ((await res.json()) as { data: { configVersion: unknown } }).data.configVersion).toBe("number");

@@ -5,7 +5,7 @@
 import { getIntrospectionQuery } from "graphql";
 import { DECIDE_BATCH, started } from "../helpers/decide-factories";
 import { ok, uniqueKey } from "../helpers/factories";
-import { startTestServer, type TestServer } from "../helpers/test-server";
+import { ADMIN_HEADERS, startTestServer, type TestServer } from "../helpers/test-server";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -20,7 +20,7 @@ interface Reply {
 
 /** POSTs one operation; `extensions` makes it one only Apollo takes (the fast path leaves such bodies to it). */
 async function post(body: Record<string, unknown>): Promise<Reply> {
-  const res = await fetch(server.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(server.url, { method: "POST", headers: { ...ADMIN_HEADERS, "content-type": "application/json" }, body: JSON.stringify(body) });
   return { status: res.status, body: (await res.json()) as Reply["body"] };
 }
 
@@ -54,7 +54,7 @@ describe("over-limit queries are refused before they run, alike on both paths", 
 
   it("a query sent by GET (never the fast path's) meets the same limits", async () => {
     const query = `{ ${aliases(60, "configVersion @include(if: true)")} }`;
-    const res = await fetch(`${server.url}?query=${encodeURIComponent(query)}`, { headers: { "apollo-require-preflight": "true" } });
+    const res = await fetch(`${server.url}?query=${encodeURIComponent(query)}`, { headers: { ...ADMIN_HEADERS, "apollo-require-preflight": "true" } });
     const body = (await res.json()) as Reply["body"];
     expect(res.status).toBe(400);
     expect(body.errors![0]!.message).toContain("Directives limit of 50");

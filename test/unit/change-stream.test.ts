@@ -17,6 +17,7 @@ const event = (version: number, services: string[]): ConfigChangeEvent => ({
   layers: [],
   mutation: "layer_updated",
   actor: null,
+  apiKey: null,
   at: new Date(0),
 });
 
@@ -88,7 +89,7 @@ class Puller {
   readonly stream: AsyncIterableIterator<ConfigChangeEvent>;
 
   constructor(feed: ConfigChangeFeed, filter: { services?: string[] | null; since?: number | null }) {
-    this.stream = feed.subscribe(filter, { fellBehind: (reason) => this.reasons.push(reason) });
+    this.stream = feed.subscribe(filter, { fellBehind: (reason) => this.reasons.push(reason) }, null);
   }
 
   pull(): void {
@@ -238,7 +239,7 @@ it("return() while a next() waits ends it done and stops listening; close() wait
 it("a page that cannot be read fails the stream's next() and ends it", async () => {
   const world = new World();
   const feed = world.feed(10);
-  const stream = feed.subscribe({ since: 0 }, { fellBehind: () => undefined });
+  const stream = feed.subscribe({ since: 0 }, { fellBehind: () => undefined }, null);
   const next = stream.next();
   world.reads.shift()!.reject(new Error("the database cannot be reached"));
   await expect(next).rejects.toThrow("the database cannot be reached");
@@ -250,9 +251,9 @@ it("a page that cannot be read fails the stream's next() and ends it", async () 
 it("subscribe refuses a negative since, an empty or malformed services list, and a caller that is not a graphql-ws subscriber", () => {
   const feed = new World().feed(10);
   const subscriber = { fellBehind: () => undefined };
-  expect(() => feed.subscribe({ since: -1 }, subscriber)).toThrow(expect.objectContaining({ code: "BAD_USER_INPUT", details: { field: "since" } }));
-  expect(() => feed.subscribe({ services: [] }, subscriber)).toThrow(expect.objectContaining({ details: { field: "services" } }));
-  expect(() => feed.subscribe({ services: ["a b"] }, subscriber)).toThrow(expect.objectContaining({ details: { field: "services[0]" } }));
-  expect(() => feed.subscribe({}, undefined)).toThrow(/graphql-ws/);
+  expect(() => feed.subscribe({ since: -1 }, subscriber, null)).toThrow(expect.objectContaining({ code: "BAD_USER_INPUT", details: { field: "since" } }));
+  expect(() => feed.subscribe({ services: [] }, subscriber, null)).toThrow(expect.objectContaining({ details: { field: "services" } }));
+  expect(() => feed.subscribe({ services: ["a b"] }, subscriber, null)).toThrow(expect.objectContaining({ details: { field: "services[0]" } }));
+  expect(() => feed.subscribe({}, undefined, null)).toThrow(/graphql-ws/);
   expect(feed.subscriberCount).toBe(0);
 });

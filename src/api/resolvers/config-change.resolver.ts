@@ -18,7 +18,7 @@ export class ConfigChangeResolver {
     @Arg("limit", () => Int, { nullable: true, defaultValue: 100 }) limit: number | null,
     @Ctx() ctx: AppContext,
   ): Promise<ConfigChangeType[]> {
-    return (await ctx.services.changeFeed.list(since, limit)).map(ConfigChangeType.from);
+    return (await ctx.services.changeFeed.list(since, limit, ctx.caller.key)).map(ConfigChangeType.from);
   }
 
   @Subscription(() => ConfigChangeType, {
@@ -26,7 +26,7 @@ export class ConfigChangeResolver {
       "every committed change, in version order, each once; `services`: only changes touching one of them; " +
       "`since`: the stored changes after that version first, then live ones, with no gap and no repeat",
     subscribe: ({ args, context }: SubscribeResolverData<unknown, ConfigChangedArgs, AppContext>) =>
-      context.services.changeFeed.subscribe(args, context.subscriber),
+      context.services.changeFeed.subscribe(args, context.subscriber, context.caller.key),
   })
   configChanged(
     @Root() change: ConfigChangeEvent,

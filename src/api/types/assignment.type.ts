@@ -29,7 +29,8 @@ export class VariantCountType {
 export class ChangeRecordType {
   @Field(() => String) key!: string;
   @Field(() => String) mutation!: string;
-  @Field(() => String, { nullable: true }) actor!: string | null;
+  @Field(() => String, { nullable: true, description: "the x-actor header when sent, else the key's name" }) actor!: string | null;
+  @Field(() => String, { nullable: true, description: "the name of the API key the change was made with; null with AUTH=off" }) apiKey!: string | null;
   @Field(() => Date) at!: Date;
   @Field(() => Int, { description: "The configuration version this change produced." }) configVersion!: number;
 }

@@ -10,7 +10,8 @@ export class ConfigChangeType {
   @Field(() => [String]) keys!: string[];
   @Field(() => [String], { description: "the services the change touches, before and after it" }) services!: string[];
   @Field(() => String, { description: "the history mutation name, e.g. started or layer_updated" }) mutation!: string;
-  @Field(() => String, { nullable: true, description: "who made it (x-actor)" }) actor!: string | null;
+  @Field(() => String, { nullable: true, description: "who made it: the x-actor header when sent, else the key's name" }) actor!: string | null;
+  @Field(() => String, { nullable: true, description: "the name of the API key it was made with; null with AUTH=off" }) apiKey!: string | null;
   @Field(() => Date) at!: Date;
 
   static from(e: ConfigChangeEvent): ConfigChangeType {
@@ -21,6 +22,7 @@ export class ConfigChangeType {
       services: [...e.services],
       mutation: e.mutation,
       actor: e.actor,
+      apiKey: e.apiKey,
       at: e.at,
     });
   }

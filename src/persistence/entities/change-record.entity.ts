@@ -19,6 +19,10 @@ export class ChangeRecordEntity {
   @Column({ type: "text", nullable: true })
   actor!: string | null;
 
+  /** The name of the API key the change was made with; null with AUTH=off. */
+  @Column({ name: "api_key", type: "text", nullable: true })
+  apiKey!: string | null;
+
   @Column({ name: "config_version", type: "integer" })
   configVersion!: number;
 

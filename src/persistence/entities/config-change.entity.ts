@@ -28,6 +28,10 @@ export class ConfigChangeEntity {
   @Column({ type: "text", nullable: true })
   actor!: string | null;
 
+  /** The name of the API key the change was made with; null with AUTH=off. */
+  @Column({ name: "api_key", type: "text", nullable: true })
+  apiKey!: string | null;
+
   @Column({ type: "timestamptz", default: () => "now()" })
   at!: Date;
 }

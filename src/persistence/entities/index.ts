@@ -1,5 +1,6 @@
 // Every entity, listed explicitly so ts-node, Jest and dist/ load the same set.
 
+import { ApiKeyEntity } from "./api-key.entity";
 import { AssignmentEntity } from "./assignment.entity";
 import { ChangeRecordEntity } from "./change-record.entity";
 import { ConfigChangeEntity } from "./config-change.entity";
@@ -10,7 +11,7 @@ import { LayerEntity } from "./layer.entity";
 import { OverrideEntity } from "./override.entity";
 import { VariantEntity } from "./variant.entity";
 
-export { AssignmentEntity, ChangeRecordEntity, ConfigChangeEntity, ConfigVersionEntity, ExperimentEntity, ExposureEntity, LayerEntity, OverrideEntity, VariantEntity };
+export { ApiKeyEntity, AssignmentEntity, ChangeRecordEntity, ConfigChangeEntity, ConfigVersionEntity, ExperimentEntity, ExposureEntity, LayerEntity, OverrideEntity, VariantEntity };
 
 export const ENTITIES = [
   LayerEntity,
@@ -22,4 +23,5 @@ export const ENTITIES = [
   ChangeRecordEntity,
   ConfigVersionEntity,
   ConfigChangeEntity,
+  ApiKeyEntity,
 ];

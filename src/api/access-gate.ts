@@ -1,0 +1,148 @@
+// AccessGate: the one place requests are let in (SPEC §13). Apollo's path (a plugin), the compiled
+// fast path and graphql-ws all ask it the same two questions: who is this (authenticate), and may
+// they run this operation now (admit: role, services, rate).
+
+import type { IncomingHttpHeaders } from "node:http";
+import { type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, getArgumentValues, getVariableValues } from "graphql";
+import type { AccessKey } from "../services/access-key";
+import type { Caller } from "../services/caller";
+import type { KeyRegistry } from "../services/key-registry";
+import type { RateLimiter } from "../services/rate-limiter";
+import { AccessRefusal } from "./access-refusal";
+import { callerOf } from "./caller";
+import { operationAccess, type OperationAccess, type RootField } from "./operation-access";
+
+/** Longer bearer tokens are not hashed: no key is that long (TESSERA_ADMIN_KEY included). */
+const MAX_SECRET_CHARS = 512;
+const BEARER = /^Bearer +([\x21-\x7e]+) *$/;
+
+/** The services an experiment is decided for (its layer's), or null when it is not being decided. */
+export type ExperimentServices = (experiment: string) => readonly string[] | null;
+
+const MISSING_KEY = new AccessRefusal("UNAUTHENTICATED", "an API key is required: send it as Authorization: Bearer <key>", { field: "authorization" });
+const MALFORMED = new AccessRefusal("UNAUTHENTICATED", "the Authorization header must be Bearer <key>", { field: "authorization" });
+const UNKNOWN = new AccessRefusal("UNAUTHENTICATED", "unknown API key", { field: "authorization" });
+const REVOKED = new AccessRefusal("UNAUTHENTICATED", "this API key was revoked", { field: "authorization" }, null, true);
+const EXPIRED = new AccessRefusal("UNAUTHENTICATED", "this API key has expired", { field: "authorization" }, null, true);
+
+export interface AccessGateOptions {
+  /** AUTH=off: every caller is let in as ADMIN, unlimited (local work only). */
+  readonly authOff: boolean;
+}
+
+export class AccessGate {
+  private readonly plans = new WeakMap<OperationDefinitionNode, OperationAccess>();
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly keys: KeyRegistry,
+    private readonly limiter: RateLimiter,
+    private readonly experimentServices: ExperimentServices,
+    private readonly options: AccessGateOptions,
+  ) {}
+
+  /** Who calls, from an HTTP request's headers. */
+  authenticate(headers: IncomingHttpHeaders): Caller | AccessRefusal {
+    const key = this.keyOf(headers.authorization);
+    return key instanceof AccessRefusal ? key : callerOf(headers, null, key);
+  }
+
+  /** Who calls, from graphql-ws's connection_init payload (browsers cannot set headers on a websocket), else the upgrade request's headers. */
+  authenticateConnection(params: Readonly<Record<string, unknown>> | undefined, headers: IncomingHttpHeaders): Caller | AccessRefusal {
+    const param = params?.authorization ?? params?.Authorization;
+    const key = this.keyOf(typeof param === "string" ? param : headers.authorization);
+    return key instanceof AccessRefusal ? key : callerOf(headers, params, key);
+  }
+
+  /** The operation's access facts, worked out once per parsed operation. */
+  accessOf(document: DocumentNode, operation: OperationDefinitionNode): OperationAccess {
+    let access = this.plans.get(operation);
+    if (access === undefined) {
+      access = operationAccess(this.schema, document, operation);
+      this.plans.set(operation, access);
+    }
+    return access;
+  }
+
+  /**
+   * May `caller` run the operation now? Role first, then the services of a limited SDK key, then
+   * the key's rate (a refused request takes no tokens). Null: go on.
+   */
+  admit(caller: Caller, access: OperationAccess, variables: Readonly<Record<string, unknown>> | undefined): AccessRefusal | null {
+    const key = caller.key;
+    if (key === null) return null;
+    const forbidden = access.forbidden.get(key.role)!;
+    if (forbidden.length > 0) {
+      return new AccessRefusal("FORBIDDEN", `the ${key.role} role may not use ${forbidden.join(", ")}`, { field: forbidden[0], fields: forbidden, role: key.role });
+    }
+    const needsArguments = (key.services !== null && access.scoped.length > 0) || access.batches.length > 0;
+    const args = needsArguments ? this.argumentsOf(access, variables) : null;
+    if (key.services !== null && args !== null) {
+      const outside = this.outsideServices(key, access.scoped, args);
+      if (outside) return outside;
+    }
+    let cost = access.decides;
+    if (args !== null) for (const batch of access.batches) cost += (args.get(batch)?.requests as unknown[] | undefined)?.length ?? 0;
+    const refused = this.limiter.take(key.id, key.rateLimit, Math.max(1, cost));
+    if (refused === null) return null;
+    return new AccessRefusal("RATE_LIMITED", `the API key "${key.name}" is over its limit of ${key.rateLimit} requests per second`, { rateLimit: key.rateLimit }, refused.retryAfterSeconds);
+  }
+
+  private keyOf(authorization: string | undefined): AccessKey | null | AccessRefusal {
+    if (this.options.authOff) return null;
+    if (authorization === undefined || authorization === "") return MISSING_KEY;
+    const secret = authorization.length <= MAX_SECRET_CHARS + 7 ? BEARER.exec(authorization)?.[1] : undefined;
+    if (secret === undefined) return authorization.length > MAX_SECRET_CHARS + 7 ? UNKNOWN : MALFORMED;
+    const verdict = this.keys.identify(secret);
+    switch (verdict.status) {
+      case "valid":
+        return verdict.key;
+      case "revoked":
+        return REVOKED;
+      case "expired":
+        return EXPIRED;
+      default:
+        return UNKNOWN;
+    }
+  }
+
+  /** The root fields' argument values; null when the variables do not coerce (execution then refuses the request itself). */
+  private argumentsOf(access: OperationAccess, variables: Readonly<Record<string, unknown>> | undefined): Map<RootField, Record<string, unknown>> | null {
+    const coerced = getVariableValues(this.schema, access.operation.variableDefinitions ?? [], variables ?? {});
+    if (coerced.errors) return null;
+    const args = new Map<RootField, Record<string, unknown>>();
+    try {
+      for (const field of [...access.scoped, ...access.batches]) args.set(field, getArgumentValues(field.definition, field.node, coerced.coerced));
+    } catch {
+      return null;
+    }
+    return args;
+  }
+
+  private outsideServices(key: AccessKey, fields: readonly RootField[], args: ReadonlyMap<RootField, Record<string, unknown>>): AccessRefusal | null {
+    const allowed = key.services!;
+    const refuse = (field: string, service: string) =>
+      new AccessRefusal("FORBIDDEN", `the API key "${key.name}" may not decide for service "${service.slice(0, 100)}"`, { field, service: service.slice(0, 100) });
+    for (const field of fields) {
+      const values = args.get(field) ?? {};
+      const named: Array<[string, unknown]> =
+        field.name === "decideBatch"
+          ? ((values.requests as Array<{ services?: unknown }> | undefined) ?? []).flatMap((r, i) => [[`requests[${i}].services`, r.services] as [string, unknown]])
+          : [["services", values.services]];
+      if (field.name === "assign") {
+        const experiment = String(values.experiment ?? "");
+        const services = this.experimentServices(experiment) ?? [];
+        if (!services.some((s) => allowed.has(s))) {
+          return new AccessRefusal("FORBIDDEN", `the API key "${key.name}" may not assign "${experiment.slice(0, 100)}": it serves none of the key's services`, { field: "experiment" });
+        }
+        continue;
+      }
+      for (const [path, list] of named) {
+        if (!Array.isArray(list)) continue;
+        const outside = list.find((s) => typeof s === "string" && !allowed.has(s));
+        if (outside !== undefined) return refuse(path, outside as string);
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,80 @@
+// OperationAccess: what an operation asks for, worked out once per parsed operation: its root fields
+// (through fragments), the fields each role may not use, and which arguments the gate must read.
+
+import {
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLField,
+  type GraphQLSchema,
+  Kind,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from "graphql";
+import { ROLES, type Role } from "../services/access-key";
+import { ACCESS_RULES, META_FIELDS, SERVICE_SCOPED_FIELDS } from "./access-rules";
+
+export interface RootField {
+  readonly name: string;
+  readonly node: FieldNode;
+  readonly definition: GraphQLField<unknown, unknown>;
+}
+
+export interface OperationAccess {
+  readonly operation: OperationDefinitionNode;
+  /** The root fields each role may not use, in the order they appear; empty when it may use all. */
+  readonly forbidden: ReadonlyMap<Role, readonly string[]>;
+  /** Fields naming services (or an experiment) an SDK key limited to services must stay within. */
+  readonly scoped: readonly RootField[];
+  /** `decide` fields (one decision each) and `decideBatch` fields (one per request): what a request costs. */
+  readonly decides: number;
+  readonly batches: readonly RootField[];
+}
+
+const ROOT_TYPE = { query: "Query", mutation: "Mutation", subscription: "Subscription" } as const;
+
+/** Root fields as written, including those of fragments spread on the root type (a skipped one counts: stricter, never looser). */
+function rootFieldNodes(selections: SelectionSetNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, into: FieldNode[], seen: Set<string>): void {
+  for (const selection of selections.selections) {
+    if (selection.kind === Kind.FIELD) into.push(selection);
+    else if (selection.kind === Kind.INLINE_FRAGMENT) rootFieldNodes(selection.selectionSet, fragments, into, seen);
+    else {
+      const name = selection.name.value;
+      const fragment = fragments.get(name);
+      if (fragment === undefined || seen.has(name)) continue;
+      seen.add(name);
+      rootFieldNodes(fragment.selectionSet, fragments, into, seen);
+    }
+  }
+}
+
+export function operationAccess(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): OperationAccess {
+  const typeName = ROOT_TYPE[operation.operation];
+  const rootType = typeName === "Query" ? schema.getQueryType() : typeName === "Mutation" ? schema.getMutationType() : schema.getSubscriptionType();
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  const nodes: FieldNode[] = [];
+  rootFieldNodes(operation.selectionSet, fragments, nodes, new Set());
+  const rules = ACCESS_RULES[typeName];
+  const forbidden = new Map<Role, string[]>(ROLES.map((role) => [role, []]));
+  const fields: RootField[] = [];
+  for (const node of nodes) {
+    const name = node.name.value;
+    if (META_FIELDS.has(name)) continue;
+    const definition = rootType?.getFields()[name];
+    // Validation has refused unknown fields already; a field without a rule is nobody's.
+    const rule = Object.hasOwn(rules, name) ? rules[name] : undefined;
+    for (const role of ROLES) {
+      const list = forbidden.get(role)!;
+      if (!rule?.has(role) && !list.includes(name)) list.push(name);
+    }
+    if (definition) fields.push({ name, node, definition });
+  }
+  return {
+    operation,
+    forbidden,
+    scoped: fields.filter((f) => SERVICE_SCOPED_FIELDS.has(f.name)),
+    decides: fields.filter((f) => f.name === "decide").length,
+    batches: fields.filter((f) => f.name === "decideBatch"),
+  };
+}

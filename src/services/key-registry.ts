@@ -1,0 +1,143 @@
+// KeyRegistry: every API key by digest, in memory, so authenticating a request never reads the
+// database (SPEC §13); reloaded whenever a change event of kind api_key arrives on this instance.
+
+import type { Logger } from "../logger";
+import { ApiKeyRepository, type StoredApiKey } from "../persistence/api-key.repository";
+import type { Database } from "../persistence/database";
+import type { ConfigChangeEvent } from "../persistence/config-change.repository";
+import { type AccessKey, type Role, ROLES, defaultRateLimit } from "./access-key";
+import { digestOf, shownPrefix } from "./api-key-secret";
+
+export type KeyVerdict =
+  | { readonly status: "valid"; readonly key: AccessKey }
+  | { readonly status: "unknown" | "revoked" | "expired" };
+
+/** The key TESSERA_ADMIN_KEY names: an ADMIN for as long as the variable is set, never stored. */
+export const BOOTSTRAP_KEY_ID = "bootstrap";
+
+interface Entry {
+  readonly key: AccessKey;
+  readonly revoked: boolean;
+}
+
+/** What a change listener needs of the ConfigFollower. */
+export interface ChangeSource {
+  onChange(listener: (events: readonly ConfigChangeEvent[]) => void): () => void;
+}
+
+export interface KeyRegistryOptions {
+  /** TESSERA_ADMIN_KEY; null when unset. */
+  readonly bootstrapSecret: string | null;
+  /** How often `last_used_at` is written (it is never written on the request path). */
+  readonly usageFlushMs: number;
+}
+
+const toAccessKey = (row: StoredApiKey): AccessKey => ({
+  id: row.id,
+  name: row.name,
+  role: (ROLES as readonly string[]).includes(row.role) ? (row.role as Role) : "SDK",
+  services: row.services === null ? null : new Set(row.services),
+  rateLimit: row.rateLimit,
+  expiresAt: row.expiresAt === null ? null : row.expiresAt.getTime(),
+});
+
+export function bootstrapKey(secret: string): AccessKey & { readonly prefix: string } {
+  return { id: BOOTSTRAP_KEY_ID, name: BOOTSTRAP_KEY_ID, role: "ADMIN", services: null, rateLimit: defaultRateLimit("ADMIN"), expiresAt: null, prefix: shownPrefix(secret) };
+}
+
+export class KeyRegistry {
+  private byDigest = new Map<string, Entry>();
+  private readonly bootstrap: { readonly digest: string; readonly entry: Entry } | null;
+  private readonly revokedListeners = new Set<(keyId: string) => void>();
+  private used = new Map<string, Date>();
+  private reloading: Promise<void> | null = null;
+  private reloadAgain = false;
+  private flushTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly db: Database,
+    private readonly logger: Logger,
+    private readonly options: KeyRegistryOptions,
+  ) {
+    const secret = options.bootstrapSecret;
+    this.bootstrap = secret === null ? null : { digest: digestOf(secret), entry: { key: bootstrapKey(secret), revoked: false } };
+  }
+
+  /** Follows key changes from now on, and writes `last_used_at` now and then. */
+  follow(changes: ChangeSource): void {
+    changes.onChange((events) => {
+      if (events.some((e) => e.kind === "api_key")) void this.reload().catch((error: unknown) => this.logger.warn({ err: error }, "reloading API keys failed; retried on the next change"));
+    });
+    this.flushTimer ??= setInterval(() => void this.flushUsage(), this.options.usageFlushMs);
+    this.flushTimer.unref();
+  }
+
+  /** Who a secret belongs to, from memory: one digest and one map lookup. */
+  identify(secret: string): KeyVerdict {
+    const digest = digestOf(secret);
+    const entry = this.bootstrap?.digest === digest ? this.bootstrap.entry : this.byDigest.get(digest);
+    if (entry === undefined) return { status: "unknown" };
+    if (entry.revoked) return { status: "revoked" };
+    const { key } = entry;
+    if (key.expiresAt !== null && key.expiresAt <= Date.now()) return { status: "expired" };
+    this.used.set(key.id, new Date());
+    return { status: "valid", key };
+  }
+
+  /** Calls `listener` with the id of every key found revoked by a reload. */
+  onRevoked(listener: (keyId: string) => void): () => void {
+    this.revokedListeners.add(listener);
+    return () => this.revokedListeners.delete(listener);
+  }
+
+  /** Reads every key again; concurrent callers share a read that starts after their call. */
+  reload(): Promise<void> {
+    if (this.reloading) {
+      this.reloadAgain = true;
+      return this.reloading;
+    }
+    this.reloading = (async () => {
+      do {
+        this.reloadAgain = false;
+        const rows = await this.db.read((em) => new ApiKeyRepository(em).all());
+        this.replace(rows);
+      } while (this.reloadAgain);
+    })().finally(() => {
+      this.reloading = null;
+    });
+    return this.reloading;
+  }
+
+  async close(): Promise<void> {
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.flushTimer = null;
+    await this.flushUsage();
+  }
+
+  private replace(rows: readonly StoredApiKey[]): void {
+    const next = new Map<string, Entry>();
+    const revokedNow: string[] = [];
+    for (const row of rows) {
+      const revoked = row.revokedAt !== null;
+      if (revoked && this.byDigest.get(row.digest)?.revoked === false) revokedNow.push(row.id);
+      next.set(row.digest, { key: toAccessKey(row), revoked });
+    }
+    this.byDigest = next;
+    for (const id of revokedNow) {
+      for (const listener of this.revokedListeners) listener(id);
+    }
+  }
+
+  private async flushUsage(): Promise<void> {
+    const used = this.used;
+    used.delete(BOOTSTRAP_KEY_ID);
+    if (used.size === 0) return;
+    this.used = new Map();
+    try {
+      await this.db.read((em) => new ApiKeyRepository(em).markUsed(used));
+    } catch (error) {
+      this.logger.debug({ err: error }, "writing when API keys were last used failed; the next flush tries again");
+      for (const [id, at] of used) if (!this.used.has(id)) this.used.set(id, at);
+    }
+  }
+}
