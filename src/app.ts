@@ -89,9 +89,10 @@ export async function createApp(config: AppConfig, logger: Logger, options: AppO
     queueMax: config.subscriberQueueMax,
     currentVersion: () => (snapshots.isLoaded ? snapshots.version : null),
   });
-  const keys = new KeyRegistry(db, logger, { bootstrapSecret: config.auth.adminKey, usageFlushMs: KEY_USAGE_FLUSH_MS });
+  const bootstrap = config.auth.adminKey === null ? null : { secret: config.auth.adminKey, rateLimit: config.auth.adminKeyRateLimit };
+  const keys = new KeyRegistry(db, logger, { bootstrap, usageFlushMs: KEY_USAGE_FLUSH_MS });
   keys.follow(follower);
-  const apiKeys = new ApiKeyService(changes, keys, config.auth.adminKey);
+  const apiKeys = new ApiKeyService(changes, keys, bootstrap);
   const gate = new AccessGate(buildAppSchema(), keys, new RateLimiter(), (key) => {
     if (!snapshots.isLoaded) return null;
     const experiment = snapshots.snapshot.experiments.get(key);

@@ -47,6 +47,8 @@ export interface AuthConfig {
   readonly enabled: boolean;
   /** TESSERA_ADMIN_KEY: an ADMIN key named `bootstrap` while set; null when unset. */
   readonly adminKey: string | null;
+  /** TESSERA_ADMIN_KEY_RATE_LIMIT: the bootstrap key's requests per second (an ADMIN's 100 by default). */
+  readonly adminKeyRateLimit: number;
 }
 
 /** TESSERA_ADMIN_KEY's shortest length: a guessable bootstrap key would open everything. */
@@ -66,7 +68,7 @@ export function authConfig(env: NodeJS.ProcessEnv, host: string): AuthConfig {
   if (adminKey !== null && (adminKey.length < MIN_ADMIN_KEY_CHARS || !/^[\x21-\x7e]+$/.test(adminKey))) {
     throw new ConfigError(`TESSERA_ADMIN_KEY must be at least ${MIN_ADMIN_KEY_CHARS} printable characters without spaces (got ${adminKey.length} characters)`);
   }
-  return { enabled: mode === "on", adminKey };
+  return { enabled: mode === "on", adminKey, adminKeyRateLimit: integer(env, "TESSERA_ADMIN_KEY_RATE_LIMIT", 100, 1, 1_000_000) };
 }
 
 /** Bounds of every pooled PostgreSQL connection (node-postgres options); 0 = none. */

@@ -9,7 +9,7 @@ import { type AccessKey, type Role, ROLES, defaultRateLimit } from "./access-key
 import { digestOf, newSecret, shownPrefix } from "./api-key-secret";
 import type { Caller } from "./caller";
 import { apiKeySubject, type ConfigChanges } from "./config-change";
-import { BOOTSTRAP_KEY_ID, bootstrapKey } from "./key-registry";
+import { BOOTSTRAP_KEY_ID, type BootstrapSecret, bootstrapKey } from "./key-registry";
 
 /** An API key as listed: never its secret or digest. */
 export interface ApiKeyView {
@@ -87,7 +87,7 @@ export class ApiKeyService {
     private readonly changes: ConfigChanges,
     private readonly registry: KeyReload,
     /** TESSERA_ADMIN_KEY, listed as the `bootstrap` key while set. */
-    private readonly bootstrapSecret: string | null,
+    private readonly bootstrap: BootstrapSecret | null,
   ) {}
 
   async create(cmd: CreateApiKeyCommand, caller: Caller): Promise<CreatedApiKey> {
@@ -103,7 +103,7 @@ export class ApiKeyService {
 
   /** Revoking a revoked key changes nothing and answers it as it is. */
   async revoke(id: string, caller: Caller): Promise<ApiKeyView> {
-    if (id === BOOTSTRAP_KEY_ID && this.bootstrapSecret !== null) {
+    if (id === BOOTSTRAP_KEY_ID && this.bootstrap !== null) {
       throw badInput("id", "the bootstrap key lasts as long as TESSERA_ADMIN_KEY is set: unset it and restart to retire it");
     }
     const current = await this.changes.db.read((em) => new ApiKeyRepository(em).find(id));
@@ -121,7 +121,7 @@ export class ApiKeyService {
   /** The bootstrap key first (while set), then the stored keys, oldest first. */
   async list(): Promise<ApiKeyView[]> {
     const rows = await this.changes.db.read((em) => new ApiKeyRepository(em).all());
-    return [...(this.bootstrapSecret === null ? [] : [this.bootstrapView()]), ...rows.map(viewOf)];
+    return [...(this.bootstrap === null ? [] : [this.bootstrapView()]), ...rows.map(viewOf)];
   }
 
   /** The caller's own key; with AUTH=off, an ADMIN that says so. */
@@ -157,7 +157,7 @@ export class ApiKeyService {
   }
 
   private bootstrapView(): ApiKeyView {
-    const key: AccessKey & { prefix: string } = bootstrapKey(this.bootstrapSecret!);
+    const key: AccessKey & { prefix: string } = bootstrapKey(this.bootstrap!);
     return { id: key.id, name: key.name, role: key.role, services: null, prefix: key.prefix, rateLimit: key.rateLimit, createdAt: BOOTED_AT, expiresAt: null, revokedAt: null, lastUsedAt: null };
   }
 }

@@ -5,7 +5,7 @@ import type { Logger } from "../logger";
 import { ApiKeyRepository, type StoredApiKey } from "../persistence/api-key.repository";
 import type { Database } from "../persistence/database";
 import type { ConfigChangeEvent } from "../persistence/config-change.repository";
-import { type AccessKey, type Role, ROLES, defaultRateLimit } from "./access-key";
+import { type AccessKey, type Role, ROLES } from "./access-key";
 import { digestOf, shownPrefix } from "./api-key-secret";
 
 export type KeyVerdict =
@@ -27,7 +27,7 @@ export interface ChangeSource {
 
 export interface KeyRegistryOptions {
   /** TESSERA_ADMIN_KEY; null when unset. */
-  readonly bootstrapSecret: string | null;
+  readonly bootstrap: BootstrapSecret | null;
   /** How often `last_used_at` is written (it is never written on the request path). */
   readonly usageFlushMs: number;
 }
@@ -41,8 +41,14 @@ const toAccessKey = (row: StoredApiKey): AccessKey => ({
   expiresAt: row.expiresAt === null ? null : row.expiresAt.getTime(),
 });
 
-export function bootstrapKey(secret: string): AccessKey & { readonly prefix: string } {
-  return { id: BOOTSTRAP_KEY_ID, name: BOOTSTRAP_KEY_ID, role: "ADMIN", services: null, rateLimit: defaultRateLimit("ADMIN"), expiresAt: null, prefix: shownPrefix(secret) };
+/** TESSERA_ADMIN_KEY and its rate (TESSERA_ADMIN_KEY_RATE_LIMIT, an ADMIN's default otherwise). */
+export interface BootstrapSecret {
+  readonly secret: string;
+  readonly rateLimit: number;
+}
+
+export function bootstrapKey(bootstrap: BootstrapSecret): AccessKey & { readonly prefix: string } {
+  return { id: BOOTSTRAP_KEY_ID, name: BOOTSTRAP_KEY_ID, role: "ADMIN", services: null, rateLimit: bootstrap.rateLimit, expiresAt: null, prefix: shownPrefix(bootstrap.secret) };
 }
 
 export class KeyRegistry {
@@ -59,8 +65,8 @@ export class KeyRegistry {
     private readonly logger: Logger,
     private readonly options: KeyRegistryOptions,
   ) {
-    const secret = options.bootstrapSecret;
-    this.bootstrap = secret === null ? null : { digest: digestOf(secret), entry: { key: bootstrapKey(secret), revoked: false } };
+    const { bootstrap } = options;
+    this.bootstrap = bootstrap === null ? null : { digest: digestOf(bootstrap.secret), entry: { key: bootstrapKey(bootstrap), revoked: false } };
   }
 
   /** Follows key changes from now on, and writes `last_used_at` now and then. */

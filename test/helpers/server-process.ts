@@ -17,7 +17,7 @@ export interface ServerProcess {
 
 /** Starts the server with `env` added to this process's environment; resolves once it logs where it listens. */
 export function startServerProcess(env: NodeJS.ProcessEnv): Promise<ServerProcess> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: "0", LOG_LEVEL: "info", TESSERA_ADMIN_KEY: TEST_ADMIN_KEY, ...env };
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: "0", LOG_LEVEL: "info", TESSERA_ADMIN_KEY: TEST_ADMIN_KEY, TESSERA_ADMIN_KEY_RATE_LIMIT: "1000000", ...env };
   // Jest sets NODE_ENV=test; libraries behave differently under it (Apollo skips its signal handlers).
   delete childEnv.NODE_ENV;
   const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "src/main.ts"], { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });

@@ -51,7 +51,8 @@ export function testConfig(database: TestDatabase, overrides: Partial<AppConfig>
     postgres: postgresSettings(),
     stickyTimeoutMs: defaultStickyTimeoutMs(database.config),
     assignmentQueueMax: 100_000,
-    auth: { enabled: true, adminKey: TEST_ADMIN_KEY },
+    // The suite drives whole batches and concurrent storms through this key: limits are tested with keys of their own.
+    auth: { enabled: true, adminKey: TEST_ADMIN_KEY, adminKeyRateLimit: 1_000_000 },
     ...overrides,
   };
 }

@@ -22,12 +22,12 @@ it("defaults to PGlite under ./data/pglite on 127.0.0.1:4000 with migrations on"
     stickyTimeoutMs: 0,
     assignmentQueueMax: 100_000,
     // Keys are checked by default; no bootstrap key unless TESSERA_ADMIN_KEY says one.
-    auth: { enabled: true, adminKey: null },
+    auth: { enabled: true, adminKey: null, adminKeyRateLimit: 100 },
   });
 });
 
 it("AUTH=off only on a loopback HOST; TESSERA_ADMIN_KEY at least 32 printable characters, never echoed", () => {
-  expect(loadConfig({ AUTH: "off" }).auth).toEqual({ enabled: false, adminKey: null });
+  expect(loadConfig({ AUTH: "off" }).auth).toEqual({ enabled: false, adminKey: null, adminKeyRateLimit: 100 });
   for (const host of ["127.0.0.1", "127.8.9.10", "::1", "localhost"]) expect(loadConfig({ AUTH: "off", HOST: host }).auth.enabled).toBe(false);
   for (const host of ["0.0.0.0", "10.0.0.5", "::", "example.com", "127.0.0.1.example.com"]) {
     expect(() => loadConfig({ AUTH: "off", HOST: host })).toThrow(/AUTH=off is only allowed when HOST is a loopback address/);
@@ -37,7 +37,7 @@ it("AUTH=off only on a loopback HOST; TESSERA_ADMIN_KEY at least 32 printable ch
   expect(() => loadConfig({ TESSERA_ADMIN_KEY: secret })).toThrow(/at least 32 printable characters .*got 31 characters/);
   expect(() => loadConfig({ TESSERA_ADMIN_KEY: secret })).not.toThrow(new RegExp(secret));
   expect(() => loadConfig({ TESSERA_ADMIN_KEY: `${secret} x` })).toThrow(/without spaces/);
-  expect(loadConfig({ TESSERA_ADMIN_KEY: "k".repeat(32) }).auth).toEqual({ enabled: true, adminKey: "k".repeat(32) });
+  expect(loadConfig({ TESSERA_ADMIN_KEY: "k".repeat(32) }).auth).toEqual({ enabled: true, adminKey: "k".repeat(32), adminKeyRateLimit: 100 });
 });
 
 it("bounds every wait on PostgreSQL: decide's sticky deadline, the pool's timeouts, the queue", () => {
