@@ -1,8 +1,12 @@
 // Table `api_keys` (SPEC §13): who may call, with which role; the secret only as its SHA-256 digest.
 
-import { Column, Entity, PrimaryColumn } from "typeorm";
+import { Check, Column, Entity, PrimaryColumn, Unique } from "typeorm";
 
 @Entity({ name: "api_keys" })
+@Unique("uq_api_keys_digest", ["digest"])
+@Check("ck_api_keys_role", `"role" IN ('ADMIN', 'DEVELOPER', 'VIEWER', 'SDK')`)
+@Check("ck_api_keys_digest", `"digest" ~ '^[0-9a-f]{64}$'`)
+@Check("ck_api_keys_rate_limit", `"rate_limit" > 0`)
 export class ApiKeyEntity {
   @PrimaryColumn({ type: "text", primaryKeyConstraintName: "pk_api_keys" })
   id!: string;
