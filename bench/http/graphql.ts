@@ -10,11 +10,17 @@ export interface GraphQLResponse<T> {
   readonly errors?: readonly GraphQLError[];
 }
 
-/** Who the seeding mutations are recorded as (change history, SPEC §6). */
-const HEADERS = { "content-type": "application/json", "x-actor": "bench" };
+import { randomBytes } from "node:crypto";
 
-export async function postGraphQL<T>(url: string, query: string, variables: object = {}): Promise<GraphQLResponse<T>> {
-  const response = await fetch(url, { method: "POST", headers: HEADERS, body: JSON.stringify({ query, variables }) });
+/** The ADMIN key every Tessera server of this run is started with (TESSERA_ADMIN_KEY), made fresh per run. */
+export const BENCH_ADMIN_KEY = `tsk_bench_${randomBytes(24).toString("base64url")}`;
+
+/** Who the seeding mutations are recorded as (change history, SPEC §6), and with which key. */
+const HEADERS = { "content-type": "application/json", "x-actor": "bench", authorization: `Bearer ${BENCH_ADMIN_KEY}` };
+
+/** `headers` replace the ADMIN key's (an SDK key's warm-up, say). */
+export async function postGraphQL<T>(url: string, query: string, variables: object = {}, headers: Record<string, string> = {}): Promise<GraphQLResponse<T>> {
+  const response = await fetch(url, { method: "POST", headers: { ...HEADERS, ...headers }, body: JSON.stringify({ query, variables }) });
   const text = await response.text();
   try {
     return JSON.parse(text) as GraphQLResponse<T>;
@@ -24,8 +30,8 @@ export async function postGraphQL<T>(url: string, query: string, variables: obje
 }
 
 /** The data, or an error naming the first GraphQL error and its code. */
-export async function graphQL<T>(url: string, query: string, variables: object = {}): Promise<T> {
-  const result = await postGraphQL<T>(url, query, variables);
+export async function graphQL<T>(url: string, query: string, variables: object = {}, headers: Record<string, string> = {}): Promise<T> {
+  const result = await postGraphQL<T>(url, query, variables, headers);
   if (result.errors?.length) {
     const e = result.errors[0];
     throw new Error(`${e.extensions?.code ?? "ERROR"}: ${e.message}`);

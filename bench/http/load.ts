@@ -10,6 +10,8 @@ export interface LoadSpec {
   readonly bodies: readonly string[];
   readonly connections: number;
   readonly seconds: number;
+  /** Sent with every request (an API key). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface LoadResult {
@@ -34,7 +36,7 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const requests = spec.bodies.map((body) => ({
     method: "POST" as const,
     path: new URL(spec.url).pathname,
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...spec.headers },
     body,
     onResponse,
   }));

@@ -9,7 +9,7 @@ import { makeContexts, SERVICE } from "../workload";
 import type { ReadyMessage } from "./child-entry";
 import { type LoadResult, runLoad } from "./load";
 import { BATCH_SIZE, batchBody, decideBody, POOL_SIZE, SMALL_BODY } from "./requests";
-import { checkBatch, seedTessera, startTessera, warmUp } from "./tessera-server";
+import { checkBatch, seedTessera, startTessera, type TesseraServer, useSdkKey, warmUp } from "./tessera-server";
 
 const CONNECTIONS = 50;
 
@@ -17,6 +17,7 @@ interface Contender {
   readonly name: string;
   readonly url: string;
   readonly bodies: readonly string[];
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 async function startBaseline(name: string, file: string, children: ChildProcess[]): Promise<string> {
@@ -53,32 +54,49 @@ export async function httpRows(options: BenchOptions): Promise<Row[]> {
   const batches = Array.from({ length: POOL_SIZE / BATCH_SIZE }, (_, b) => pool.slice(b * BATCH_SIZE, (b + 1) * BATCH_SIZE));
   const batchBodies = batches.map((contexts) => batchBody(service, contexts));
 
+  // The AUTH=off twin decides for a service of its own, so on a shared PostgreSQL the two never meet.
+  const offService = `${service}_off`;
+  const offBodies = pool.map((c) => decideBody(offService, c));
+
   const children: ChildProcess[] = [];
-  const notes = { decide: [] as string[], apollo: [] as string[] };
+  const notes = { decide: [] as string[], apollo: [] as string[], keys: [] as string[] };
+  const started = (s: TesseraServer) => (children.push(s.child), s);
+  const failed = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
   try {
-    log("http: starting bare, Apollo and Tessera servers");
-    const [bareUrl, apolloUrl, tessera] = await Promise.all([
+    log("http: starting bare, Apollo and Tessera servers (with keys, and AUTH=off)");
+    const [bareUrl, apolloUrl, tessera, tesseraOff] = await Promise.all([
       startBaseline("bare", "bare-server.js", children),
       startBaseline("apollo", "apollo-server.js", children),
-      startTessera(options.databaseUrl).then(
-        (s) => (children.push(s.child), s),
-        (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
-      ),
+      startTessera(options.databaseUrl).then(started, failed),
+      startTessera(options.databaseUrl, { authOff: true }).then(started, failed),
     ]);
     let tesseraFailure: string | null = tessera instanceof Error ? `the Tessera server did not start: ${tessera.message}` : null;
+    let offFailure: string | null = tesseraOff instanceof Error ? `the AUTH=off Tessera server did not start: ${tesseraOff.message}` : null;
     if (!(tessera instanceof Error)) {
       try {
-        log(`tessera: seeding ${prefix}_l0..9 for service "${service}"`);
+        log(`tessera: seeding ${prefix}_l0..9 for service "${service}"; decide goes with an SDK key limited to it`);
         await seedTessera(tessera, service, prefix);
+        await useSdkKey(tessera, service);
         const w = await warmUp(tessera, service, pool);
         log(`tessera: warm-up of ${POOL_SIZE} actors took ${(w.ms / 1000).toFixed(2)} s; steady-state sources: ${w.sources}`);
         notes.decide.push(`warm-up (first decide of ${POOL_SIZE} actors, 10 concurrent) ${(w.ms / 1000).toFixed(2)} s; then sources ${w.sources}`);
+        notes.decide.push("with an SDK key limited to the service: authenticated, role and services checked, rate-limited");
         await checkBatch(tessera, batchBodies[0], batches[0]);
       } catch (error) {
         tesseraFailure = `the Tessera server failed before the load: ${error instanceof Error ? error.message : String(error)}`;
       }
     }
+    if (!(tesseraOff instanceof Error)) {
+      try {
+        await seedTessera(tesseraOff, offService, `${prefix}_off`);
+        await warmUp(tesseraOff, offService, pool);
+      } catch (error) {
+        offFailure = `the AUTH=off Tessera server failed before the load: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    }
     if (tesseraFailure) log(tesseraFailure);
+    if (offFailure) log(offFailure);
+    notes.keys.push("metrics (SPEC §14) are not built yet: this row measures keys and rate limits");
 
     const contenders: Contender[] = [
       // The bare server gets the very same requests as decide: the load generator does the same work for both.
@@ -87,10 +105,14 @@ export async function httpRows(options: BenchOptions): Promise<Row[]> {
       { name: "Apollo 100 items", url: apolloUrl, bodies: batchBodies },
     ];
     if (!tesseraFailure && !(tessera instanceof Error)) {
-      contenders.push({ name: "decide", url: tessera.url, bodies: decideBodies }, { name: "decideBatch 100", url: tessera.url, bodies: batchBodies });
+      contenders.push(
+        { name: "decide", url: tessera.url, bodies: decideBodies, headers: tessera.headers },
+        { name: "decideBatch 100", url: tessera.url, bodies: batchBodies, headers: tessera.headers },
+      );
     }
+    if (!offFailure && !(tesseraOff instanceof Error)) contenders.push({ name: "decide AUTH=off", url: tesseraOff.url, bodies: offBodies });
     const byName = new Map(contenders.map((c) => [c.name, c]));
-    const load = (c: Contender, s: number) => runLoad({ url: c.url, bodies: c.bodies, connections: CONNECTIONS, seconds: s });
+    const load = (c: Contender, s: number) => runLoad({ url: c.url, bodies: c.bodies, headers: c.headers, connections: CONNECTIONS, seconds: s });
 
     for (const c of contenders) {
       log(`http: warming up ${c.name} (${warmSeconds} s)`);
@@ -119,6 +141,15 @@ export async function httpRows(options: BenchOptions): Promise<Row[]> {
     return [
       makeRow({ name: "decide req/s vs bare", value: rps("decide"), baseline: rps("bare"), target: { cmp: ">=", bound: 0.3 }, failure: decideFailure, notes: notes.decide }),
       makeRow({ name: "decide p99 vs bare", value: p99("decide"), baseline: p99("bare"), target: { cmp: "<=", bound: 2 }, failure: decideFailure }),
+      makeRow({
+        name: "decide with keys+limits vs AUTH=off",
+        value: rps("decide"),
+        baseline: rps("decide AUTH=off"),
+        // SPEC §11: keys, rate limits and metrics cost decide at most 10 % of its requests per second.
+        target: { cmp: ">=", bound: 0.9 },
+        failure: either(tesseraFailure, offFailure, problems(runs("decide")), problems(runs("decide AUTH=off"))),
+        notes: notes.keys,
+      }),
       makeRow({
         name: "Apollo constant req/s vs bare",
         value: rps("Apollo constant"),

@@ -4,12 +4,19 @@ import type { ChildProcess } from "node:child_process";
 import { distFile, exited, freePort, log, spawnNode, stopChild } from "../children";
 import { elapsedNs, now } from "../stats";
 import { type BenchContext, layerSpec, RULE, ruleHolds } from "../workload";
-import { forEachConcurrently, graphQL, postGraphQL } from "./graphql";
+import { BENCH_ADMIN_KEY, forEachConcurrently, graphQL, postGraphQL } from "./graphql";
 import { decideQuery, LAYER_COUNT } from "./requests";
 
 export interface TesseraServer {
   readonly url: string;
   readonly child: ChildProcess;
+  /** What decide requests send: an SDK key's authorization once `useSdkKey` made one; nothing with AUTH=off. */
+  headers: Record<string, string>;
+}
+
+export interface TesseraOptions {
+  /** AUTH=off: no key checked, no rate limit (SPEC §11's baseline for the cost of keys). */
+  readonly authOff?: boolean;
 }
 
 interface DecideData {
@@ -17,7 +24,7 @@ interface DecideData {
 }
 
 /** Starts the server and waits for /readyz (configuration loaded, database reachable); stops it if it never gets there. */
-export async function startTessera(databaseUrl: string | null): Promise<TesseraServer> {
+export async function startTessera(databaseUrl: string | null, options: TesseraOptions = {}): Promise<TesseraServer> {
   const port = await freePort();
   const child = spawnNode({
     name: "tessera",
@@ -32,6 +39,10 @@ export async function startTessera(databaseUrl: string | null): Promise<TesseraS
       DATABASE_URL: databaseUrl ?? undefined,
       PGLITE_DIR: databaseUrl ? undefined : "memory://",
       MIGRATE: undefined,
+      // Seeding and probes use the run's ADMIN key (accepted with AUTH=off too: no key is checked there).
+      AUTH: options.authOff ? "off" : "on",
+      TESSERA_ADMIN_KEY: BENCH_ADMIN_KEY,
+      TESSERA_ADMIN_KEY_RATE_LIMIT: "1000000",
     },
   });
   try {
@@ -51,7 +62,7 @@ async function waitUntilReady(child: ChildProcess, base: string): Promise<Tesser
     try {
       if ((await fetch(`${base}/readyz`)).status === 200) {
         log(`tessera: ready at ${base} after ${(elapsedNs(started) / 1e9).toFixed(1)} s`);
-        return { url: `${base}/graphql`, child };
+        return { url: `${base}/graphql`, child, headers: {} };
       }
     } catch {
       // Not listening yet.
@@ -76,6 +87,19 @@ export async function seedTessera(server: TesseraServer, service: string, prefix
 }
 
 /**
+ * Makes decide requests go with an SDK key limited to `service`, as a frontend's would: the gate then
+ * authenticates, checks the role and the services and takes a token for each request (SPEC §13).
+ */
+export async function useSdkKey(server: TesseraServer, service: string): Promise<void> {
+  const created = await graphQL<{ createApiKey: { secret: string } }>(
+    server.url,
+    "mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }",
+    { input: { name: `bench-sdk-${service}`, role: "SDK", services: [service], rateLimit: 1_000_000 } },
+  );
+  server.headers = { authorization: `Bearer ${created.createApiKey.secret}` };
+}
+
+/**
  * Decides once for every actor of the pool: their sticky assignments are written now, on first sight, so the
  * measurement sees the steady state (assignments known and cached). Checks every answer on the way.
  */
@@ -84,7 +108,7 @@ export async function warmUp(server: TesseraServer, service: string, pool: reado
   const query = decideQuery(service);
   let fault: string | null = null;
   await forEachConcurrently(pool.length, 10, async (i) => {
-    const r = await postGraphQL<DecideData>(server.url, query, { c: pool[i] });
+    const r = await postGraphQL<DecideData>(server.url, query, { c: pool[i] }, server.headers);
     const got = r.data?.decide.results[0]?.experiments.length;
     const want = ruleHolds(pool[i]) ? LAYER_COUNT : 0;
     if (r.errors?.length) fault ??= `decide for ${pool[i].user_id}: ${r.errors[0].message}`;
@@ -94,7 +118,7 @@ export async function warmUp(server: TesseraServer, service: string, pool: reado
   const ms = elapsedNs(started) / 1e6;
   // Once more for one eligible actor: what the steady state answers (STICKY is expected after the warm-up).
   const first = pool.find(ruleHolds)!;
-  const again = await graphQL<DecideData>(server.url, query, { c: first });
+  const again = await graphQL<DecideData>(server.url, query, { c: first }, server.headers);
   const counts = new Map<string, number>();
   for (const e of again.decide.results[0].experiments) counts.set(e.source, (counts.get(e.source) ?? 0) + 1);
   return { ms, sources: [...counts].map(([s, n]) => `${s}×${n}`).join(", ") };
@@ -106,7 +130,7 @@ interface BatchData {
 
 /** One decideBatch of the pool's first contexts, checked item by item before it is put under load. */
 export async function checkBatch(server: TesseraServer, body: string, contexts: readonly BenchContext[]): Promise<void> {
-  const response = await fetch(server.url, { method: "POST", headers: { "content-type": "application/json" }, body });
+  const response = await fetch(server.url, { method: "POST", headers: { "content-type": "application/json", ...server.headers }, body });
   const r = (await response.json()) as { data?: BatchData; errors?: { message: string }[] };
   if (r.errors?.length) throw new Error(`decideBatch: ${r.errors[0].message}`);
   const items = r.data?.decideBatch ?? [];

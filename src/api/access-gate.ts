@@ -30,6 +30,12 @@ export interface AccessGateOptions {
   readonly authOff: boolean;
 }
 
+/**
+ * A list argument as execution will coerce it: a client may send one value where a list is
+ * expected (GraphQL makes it a list of one); null and undefined are no list.
+ */
+const listOf = (value: unknown): readonly unknown[] => (Array.isArray(value) ? value : value == null ? [] : [value]);
+
 export class AccessGate {
   private readonly plans = new WeakMap<OperationDefinitionNode, OperationAccess>();
 
@@ -82,7 +88,7 @@ export class AccessGate {
       if (outside) return outside;
     }
     let cost = access.decides;
-    if (args !== null) for (const batch of access.batches) cost += (args.get(batch)?.requests as unknown[] | undefined)?.length ?? 0;
+    if (args !== null) for (const batch of access.batches) cost += listOf(args.get(batch)?.requests).length;
     const refused = this.limiter.take(key.id, key.rateLimit, Math.max(1, cost));
     if (refused === null) return null;
     return new AccessRefusal("RATE_LIMITED", `the API key "${key.name}" is over its limit of ${key.rateLimit} requests per second`, { rateLimit: key.rateLimit }, refused.retryAfterSeconds);
@@ -106,43 +112,58 @@ export class AccessGate {
     }
   }
 
-  /** The root fields' argument values; null when the variables do not coerce (execution then refuses the request itself). */
+  /**
+   * The scoped and batch fields' argument values; null when the variables do not coerce (execution
+   * then refuses the request itself). Most operations are read without coercing anything.
+   */
   private argumentsOf(access: OperationAccess, variables: Readonly<Record<string, unknown>> | undefined): Map<RootField, Record<string, unknown>> | null {
-    const coerced = getVariableValues(this.schema, access.operation.variableDefinitions ?? [], variables ?? {});
-    if (coerced.errors) return null;
+    const fields = access.scoped.length === 0 ? access.batches : access.batches.length === 0 ? access.scoped : [...access.scoped, ...access.batches];
     const args = new Map<RootField, Record<string, unknown>>();
-    try {
-      for (const field of [...access.scoped, ...access.batches]) args.set(field, getArgumentValues(field.definition, field.node, coerced.coerced));
-    } catch {
-      return null;
+    let coerced: Record<string, unknown> | null = null;
+    for (const field of fields) {
+      if (field.readArguments) {
+        args.set(field, field.readArguments(variables ?? {}));
+        continue;
+      }
+      if (coerced === null) {
+        const result = getVariableValues(this.schema, access.operation.variableDefinitions ?? [], variables ?? {});
+        if (result.errors) return null;
+        coerced = result.coerced;
+      }
+      try {
+        args.set(field, getArgumentValues(field.definition, field.node, coerced));
+      } catch {
+        return null;
+      }
     }
     return args;
   }
 
   private outsideServices(key: AccessKey, fields: readonly RootField[], args: ReadonlyMap<RootField, Record<string, unknown>>): AccessRefusal | null {
     const allowed = key.services!;
+    const outside = (list: unknown): string | undefined => listOf(list).find((s): s is string => typeof s === "string" && !allowed.has(s));
     const refuse = (field: string, service: string) =>
       new AccessRefusal("FORBIDDEN", `the API key "${key.name}" may not decide for service "${service.slice(0, 100)}"`, { field, service: service.slice(0, 100) });
     for (const field of fields) {
       const values = args.get(field) ?? {};
-      const named: Array<[string, unknown]> =
-        field.name === "decideBatch"
-          ? ((values.requests as Array<{ services?: unknown }> | undefined) ?? []).flatMap((r, i) => [[`requests[${i}].services`, r.services] as [string, unknown]])
-          : [["services", values.services]];
       if (field.name === "assign") {
         const experiment = String(values.experiment ?? "");
         const services = this.experimentServices(experiment) ?? [];
         if (!services.some((s) => allowed.has(s))) {
           return new AccessRefusal("FORBIDDEN", `the API key "${key.name}" may not assign "${experiment.slice(0, 100)}": it serves none of the key's services`, { field: "experiment" });
         }
-        continue;
-      }
-      for (const [path, list] of named) {
-        if (!Array.isArray(list)) continue;
-        const outside = list.find((s) => typeof s === "string" && !allowed.has(s));
-        if (outside !== undefined) return refuse(path, outside as string);
+      } else if (field.name === "decideBatch") {
+        const requests = listOf(values.requests);
+        for (let i = 0; i < requests.length; i++) {
+          const service = outside((requests[i] as { services?: unknown } | null)?.services);
+          if (service !== undefined) return refuse(`requests[${i}].services`, service);
+        }
+      } else {
+        const service = outside(values.services);
+        if (service !== undefined) return refuse("services", service);
       }
     }
     return null;
   }
+
 }

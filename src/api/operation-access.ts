@@ -10,6 +10,7 @@ import {
   Kind,
   type OperationDefinitionNode,
   type SelectionSetNode,
+  valueFromAST,
 } from "graphql";
 import { ROLES, type Role } from "../services/access-key";
 import { ACCESS_RULES, META_FIELDS, SERVICE_SCOPED_FIELDS } from "./access-rules";
@@ -18,6 +19,12 @@ export interface RootField {
   readonly name: string;
   readonly node: FieldNode;
   readonly definition: GraphQLField<unknown, unknown>;
+  /**
+   * The field's argument values without coercing all the variables, when that gives what execution
+   * will see: arguments written as literals (worked out once) or as a whole variable without a
+   * default (the client's value, which execution coerces as it is). Null: coerce (AccessGate does).
+   */
+  readonly readArguments: ((variables: Readonly<Record<string, unknown>>) => Record<string, unknown>) | null;
 }
 
 export interface OperationAccess {
@@ -48,6 +55,33 @@ function rootFieldNodes(selections: SelectionSetNode, fragments: ReadonlyMap<str
   }
 }
 
+function argumentReader(definition: GraphQLField<unknown, unknown>, node: FieldNode, operation: OperationDefinitionNode): RootField["readArguments"] {
+  const constant: Record<string, unknown> = {};
+  const direct: Array<{ argument: string; variable: string }> = [];
+  for (const argument of definition.args) {
+    const given = node.arguments?.find((a) => a.name.value === argument.name);
+    if (given === undefined) {
+      if (argument.defaultValue !== undefined) constant[argument.name] = argument.defaultValue;
+    } else if (given.value.kind === Kind.VARIABLE) {
+      const variable = given.value.name.value;
+      const declared = operation.variableDefinitions?.find((d) => d.variable.name.value === variable);
+      if (declared === undefined || declared.defaultValue !== undefined) return null;
+      direct.push({ argument: argument.name, variable });
+    } else {
+      // Undefined for an invalid literal or one holding a variable inside (a list or an object): then coercion decides.
+      const value = valueFromAST(given.value, argument.type);
+      if (value === undefined) return null;
+      constant[argument.name] = value;
+    }
+  }
+  if (direct.length === 0) return () => constant;
+  return (values) => {
+    const args: Record<string, unknown> = { ...constant };
+    for (const d of direct) args[d.argument] = values[d.variable];
+    return args;
+  };
+}
+
 export function operationAccess(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): OperationAccess {
   const typeName = ROOT_TYPE[operation.operation];
   const rootType = typeName === "Query" ? schema.getQueryType() : typeName === "Mutation" ? schema.getMutationType() : schema.getSubscriptionType();
@@ -68,7 +102,7 @@ export function operationAccess(schema: GraphQLSchema, document: DocumentNode, o
       const list = forbidden.get(role)!;
       if (!rule?.has(role) && !list.includes(name)) list.push(name);
     }
-    if (definition) fields.push({ name, node, definition });
+    if (definition) fields.push({ name, node, definition, readArguments: argumentReader(definition, node, operation) });
   }
   return {
     operation,
