@@ -8,6 +8,7 @@ import { createDataSource } from "../../src/persistence/data-source";
 import { DECIDE } from "../helpers/decide-factories";
 import { ASSIGN, EXPOSURE_COUNTS, FIFTY_FIFTY } from "../helpers/factories";
 import { type ServerProcess, startServerProcess } from "../helpers/server-process";
+import { ADMIN_HEADERS } from "../helpers/test-server";
 import { createTestDatabase, databaseEnv, type TestDatabase } from "../helpers/test-database";
 
 let database: TestDatabase;
@@ -78,7 +79,7 @@ type Outcome =
 function post(agent: http.Agent, url: string, body: string, signalled: () => boolean): Promise<Outcome> {
   return new Promise((resolve) => {
     let responded = false;
-    const req = http.request(url, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
+    const req = http.request(url, { method: "POST", agent, headers: { ...ADMIN_HEADERS, "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
       responded = true;
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
