@@ -12,6 +12,9 @@ export type KeyVerdict =
   | { readonly status: "valid"; readonly key: AccessKey }
   | { readonly status: "unknown" | "revoked" | "expired" };
 
+const RETRY_FIRST_MS = 1_000;
+const RETRY_MAX_MS = 30_000;
+
 /** The key TESSERA_ADMIN_KEY names: an ADMIN for as long as the variable is set, never stored. */
 export const BOOTSTRAP_KEY_ID = "bootstrap";
 
@@ -59,6 +62,8 @@ export class KeyRegistry {
   private reloading: Promise<void> | null = null;
   private reloadAgain = false;
   private flushTimer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(
     private readonly db: Database,
@@ -72,7 +77,7 @@ export class KeyRegistry {
   /** Follows key changes from now on, and writes `last_used_at` now and then. */
   follow(changes: ChangeSource): void {
     changes.onChange((events) => {
-      if (events.some((e) => e.kind === "api_key")) void this.reload().catch((error: unknown) => this.logger.warn({ err: error }, "reloading API keys failed; retried on the next change"));
+      if (events.some((e) => e.kind === "api_key")) this.reloadUntilDone(RETRY_FIRST_MS);
     });
     this.flushTimer ??= setInterval(() => void this.flushUsage(), this.options.usageFlushMs);
     this.flushTimer.unref();
@@ -115,9 +120,22 @@ export class KeyRegistry {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
     if (this.flushTimer) clearInterval(this.flushTimer);
     this.flushTimer = null;
     await this.flushUsage();
+  }
+
+  /** A revocation must not wait for the next key change: a failed reload is tried again, backing off to 30 s. */
+  private reloadUntilDone(delayMs: number): void {
+    this.reload().catch((error: unknown) => {
+      if (this.closed) return;
+      this.logger.warn({ err: error, retryInMs: delayMs }, "reloading API keys failed; retrying");
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.reloadUntilDone(Math.min(delayMs * 2, RETRY_MAX_MS)), delayMs);
+      this.retryTimer.unref();
+    });
   }
 
   private replace(rows: readonly StoredApiKey[]): void {
