@@ -1,6 +1,7 @@
 // The configuration version and the change records written with every configuration change.
 
 import type { EntityManager } from "typeorm";
+import { Like, Not } from "typeorm";
 import { ChangeRecordEntity } from "./entities";
 
 export interface ChangeRecord {
@@ -61,10 +62,10 @@ export class ChangeLogRepository {
     });
   }
 
-  /** Newest first; limit 0 means all. */
-  async history(key: string, limit: number): Promise<ChangeRecord[]> {
+  /** Newest first; limit 0 means all; without `keysVisible`, an API key's records are left out. */
+  async history(key: string, limit: number, keysVisible = true): Promise<ChangeRecord[]> {
     const rows = await this.em.find(ChangeRecordEntity, {
-      where: { subjectKey: key },
+      where: keysVisible ? { subjectKey: key } : { subjectKey: key, mutation: Not(Like("api_key_%")) },
       order: { id: "DESC" },
       ...(limit > 0 ? { take: limit } : {}),
     });

@@ -1,5 +1,6 @@
 // ExperimentService: the lifecycle of SPEC §6; every change and its history record in one transaction.
 
+import type { AccessKey } from "./access-key";
 import { countSlots, splitContiguous } from "../engine/allocation";
 import {
   type VariantDefinition,
@@ -57,9 +58,11 @@ export class ExperimentService {
     return this.db.read((em) => new ExperimentRepository(em).list(filter));
   }
 
-  history(key: string, limit: number): Promise<ChangeRecord[]> {
+  /** An API key's own records (created, revoked) only for ADMIN keys, as its change events (SPEC §13). */
+  history(key: string, limit: number, viewer: AccessKey | null): Promise<ChangeRecord[]> {
     if (!Number.isInteger(limit) || limit < 0) throw badInput("limit", "limit must be 0 (all) or more");
-    return this.db.read((em) => new ChangeLogRepository(em).history(key, limit));
+    const keysVisible = viewer === null || viewer.role === "ADMIN";
+    return this.db.read((em) => new ChangeLogRepository(em).history(key, limit, keysVisible));
   }
 
   configVersion(): Promise<number> {

@@ -111,6 +111,9 @@ describe("revokeApiKey", () => {
     expect(history.map((h) => h.mutation)).toEqual(["api_key_revoked", "api_key_created"]);
     expect(history.every((h) => h.key === apiKey.id && h.actor === "bootstrap")).toBe(true);
     expect(history[0]!.configVersion).toBe(history[1]!.configVersion + 1);
+    // As with change events, a key's records are for ADMIN keys only.
+    const viewer = await createKey(server, { name: "viewer-history", role: "VIEWER" });
+    expect(ok(await server.gql(HISTORY, { key: apiKey.id }, bearer(viewer.secret))).history).toEqual([]);
   });
 
   it("configChanges shows api_key events to ADMIN keys, never to a VIEWER key", async () => {

@@ -29,7 +29,7 @@ export class ExperimentResolver {
     @Arg("limit", () => Int, { nullable: true, defaultValue: 50 }) limit: number,
     @Ctx() ctx: AppContext,
   ): Promise<ChangeRecordType[]> {
-    return ctx.services.experiments.history(key, limit);
+    return ctx.services.experiments.history(key, limit, ctx.caller.key);
   }
 
   @Query(() => Int)
