@@ -38,6 +38,12 @@ const listOf = (value: unknown): readonly unknown[] => (Array.isArray(value) ? v
 
 export class AccessGate {
   private readonly plans = new WeakMap<OperationDefinitionNode, OperationAccess>();
+  /**
+   * A limited key's services verdict on an operation whose scoped arguments are literals (the
+   * usual `decide(services: ["web"], context: $c)`): worked out once per key, since a key's
+   * services never change. Keys are few; operations are bounded by the compiled-query cache.
+   */
+  private readonly scopeVerdicts = new WeakMap<OperationAccess, Map<string, AccessRefusal | null>>();
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -81,9 +87,17 @@ export class AccessGate {
     if (forbidden.length > 0) {
       return new AccessRefusal("FORBIDDEN", `the ${key.role} role may not use ${forbidden.join(", ")}`, { field: forbidden[0], fields: forbidden, role: key.role });
     }
-    const needsArguments = (key.services !== null && access.scoped.length > 0) || access.batches.length > 0;
+    const limited = key.services !== null && access.scoped.length > 0;
+    if (limited && access.scopeIsConstant) {
+      let verdicts = this.scopeVerdicts.get(access);
+      if (verdicts === undefined) this.scopeVerdicts.set(access, (verdicts = new Map()));
+      let verdict = verdicts.get(key.id);
+      if (verdict === undefined) verdicts.set(key.id, (verdict = this.outsideServices(key, access.scoped, this.argumentsOf(access, undefined)!)));
+      if (verdict) return verdict;
+    }
+    const needsArguments = (limited && !access.scopeIsConstant) || access.batches.length > 0;
     const args = needsArguments ? this.argumentsOf(access, variables) : null;
-    if (key.services !== null && args !== null) {
+    if (limited && !access.scopeIsConstant && args !== null) {
       const outside = this.outsideServices(key, access.scoped, args);
       if (outside) return outside;
     }

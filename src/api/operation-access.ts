@@ -10,7 +10,9 @@ import {
   Kind,
   type OperationDefinitionNode,
   type SelectionSetNode,
+  type ValueNode,
   valueFromAST,
+  visit,
 } from "graphql";
 import { ROLES, type Role } from "../services/access-key";
 import { ACCESS_RULES, META_FIELDS, SERVICE_SCOPED_FIELDS } from "./access-rules";
@@ -25,6 +27,8 @@ export interface RootField {
    * default (the client's value, which execution coerces as it is). Null: coerce (AccessGate does).
    */
   readonly readArguments: ((variables: Readonly<Record<string, unknown>>) => Record<string, unknown>) | null;
+  /** True when every argument is written as a literal (or left to its default): the values never change. */
+  readonly constantArguments: boolean;
 }
 
 export interface OperationAccess {
@@ -36,6 +40,8 @@ export interface OperationAccess {
   /** `decide` fields (one decision each) and `decideBatch` fields (one per request): what a request costs. */
   readonly decides: number;
   readonly batches: readonly RootField[];
+  /** No batch, and every scoped field's arguments are literals: a key's services verdict holds for every request of it. */
+  readonly scopeIsConstant: boolean;
 }
 
 const ROOT_TYPE = { query: "Query", mutation: "Mutation", subscription: "Subscription" } as const;
@@ -53,6 +59,12 @@ function rootFieldNodes(selections: SelectionSetNode, fragments: ReadonlyMap<str
       rootFieldNodes(fragment.selectionSet, fragments, into, seen);
     }
   }
+}
+
+function holdsVariable(value: ValueNode): boolean {
+  let found = false;
+  visit(value, { Variable: () => void (found = true) });
+  return found;
 }
 
 function argumentReader(definition: GraphQLField<unknown, unknown>, node: FieldNode, operation: OperationDefinitionNode): RootField["readArguments"] {
@@ -102,13 +114,20 @@ export function operationAccess(schema: GraphQLSchema, document: DocumentNode, o
       const list = forbidden.get(role)!;
       if (!rule?.has(role) && !list.includes(name)) list.push(name);
     }
-    if (definition) fields.push({ name, node, definition, readArguments: argumentReader(definition, node, operation) });
+    if (definition) {
+      const constantArguments = !(node.arguments ?? []).some((a) => holdsVariable(a.value));
+      fields.push({ name, node, definition, readArguments: argumentReader(definition, node, operation), constantArguments });
+    }
   }
+  const scoped = fields.filter((f) => SERVICE_SCOPED_FIELDS.has(f.name));
+  const batches = fields.filter((f) => f.name === "decideBatch");
   return {
     operation,
     forbidden,
-    scoped: fields.filter((f) => SERVICE_SCOPED_FIELDS.has(f.name)),
+    scoped,
     decides: fields.filter((f) => f.name === "decide").length,
-    batches: fields.filter((f) => f.name === "decideBatch"),
+    batches,
+    // assign's verdict follows the experiment's layer, which can change: it is never kept.
+    scopeIsConstant: batches.length === 0 && scoped.every((f) => f.name !== "assign" && f.constantArguments && f.readArguments !== null),
   };
 }

@@ -64,6 +64,18 @@ describe("an SDK key limited to services", () => {
     expect(await configVersion(server)).toBe(before);
   });
 
+  it("services written in the query text are judged per key: the same text is allowed to one key and refused to another, again and again", async () => {
+    const sdkIos = await createKey(server, { name: `${P}-sdk-ios`, role: "SDK", services: ["ios"], rateLimit: 100_000 });
+    const query = `query($c: JSON!) { decide(services: ["web"], context: $c) { results { service } } }`;
+    for (let round = 0; round < 3; round++) {
+      for (const [key, allowed] of [[sdkWeb, true], [sdkIos, false]] as const) {
+        const reply = await post(server, { query, variables: { c: { user_id: `u${round}` } } }, key.headers);
+        if (allowed) expect([reply.status, reply.body.errors]).toEqual([200, undefined]);
+        else expect([reply.status, reply.body.errors?.[0]?.extensions]).toEqual([403, expect.objectContaining({ code: "FORBIDDEN", service: "web", field: "services" })]);
+      }
+    }
+  });
+
   it("assigns in an experiment whose layer serves one of its services; in another, 403 FORBIDDEN and nothing stored", async () => {
     const web = await post(server, { query: ASSIGN, variables: { experiment: WEB_EXP, actor: "sdk-user" } }, sdkWeb.headers);
     expect([web.status, web.body.errors]).toEqual([200, undefined]);
