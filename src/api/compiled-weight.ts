@@ -8,6 +8,7 @@ import {
   type GraphQLNamedType,
   type GraphQLSchema,
   getNamedType,
+  isAbstractType,
   isInterfaceType,
   isObjectType,
   Kind,
@@ -87,7 +88,10 @@ export function estimateCompiledBytes(schema: GraphQLSchema, document: DocumentN
         const field = fieldOf(schema, parent, selection.name.value);
         // An unknown field (none passes validation) counts as the heavier kind.
         bytes += field === undefined || field.resolve !== undefined ? RESOLVED_FIELD_BYTES : PLAIN_FIELD_BYTES;
-        bytes += selectionBytes(selection.selectionSet, field && getNamedType(field.type));
+        const type = field && getNamedType(field.type);
+        // graphql-jit writes an interface's or a union's selections once for each of its object types.
+        if (isAbstractType(type)) for (const object of schema.getPossibleTypes(type)) bytes += selectionBytes(selection.selectionSet, object);
+        else bytes += selectionBytes(selection.selectionSet, type);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         bytes += selectionBytes(selection.selectionSet, selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent);
       } else {
