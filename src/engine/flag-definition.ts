@@ -54,7 +54,7 @@ export interface ForcedDecision {
 }
 
 /** A rule as a client writes it: omitted (or null) fields take their defaults. */
-export interface FlagRuleDefinition {
+export interface FlagRuleSpec {
   readonly key: string;
   readonly type: string;
   readonly experiment?: string | null;
@@ -89,7 +89,7 @@ export function validateHashKey(field: string, hashKey: string): void {
  * The static checks of a rule list (everything but which experiments exist), the rules normalized
  * with their defaults. `path` names the list: `input.rules` → `input.rules[2].traffic`.
  */
-export function validateFlagRules(path: string, rules: readonly FlagRuleDefinition[]): FlagRule[] {
+export function validateFlagRules(path: string, rules: readonly FlagRuleSpec[]): FlagRule[] {
   if (rules.length > MAX_FLAG_RULES) throw badInput(path, `a flag may have at most ${MAX_FLAG_RULES} rules`);
   const seen = new Set<string>();
   return rules.map((rule, i) => {

@@ -7,7 +7,7 @@ import { DomainError, notFound } from "../engine/errors";
 import {
   type Flag,
   type FlagRule,
-  type FlagRuleDefinition,
+  type FlagRuleSpec,
   type ForcedDecision,
   type NamedExperiment,
   forcedDecisionSurvives,
@@ -31,7 +31,7 @@ export interface CreateFlagCommand {
   readonly services?: readonly string[] | null;
   readonly hashKey?: string | null;
   readonly variables?: JsonValue | null;
-  readonly rules?: readonly FlagRuleDefinition[] | null;
+  readonly rules?: readonly FlagRuleSpec[] | null;
 }
 
 /** Omitted (undefined) fields stay as they are; a null description clears it. */
@@ -112,7 +112,7 @@ export class FlagService {
    * Replaces the rules, in the given order. Forced decisions stay with a rule that keeps its key,
    * type and experiment; those of other rules are dropped (their variation meant something else).
    */
-  setRules(key: string, definitions: readonly FlagRuleDefinition[], caller: Caller): Promise<Flag> {
+  setRules(key: string, definitions: readonly FlagRuleSpec[], caller: Caller): Promise<Flag> {
     const rules = validateFlagRules("rules", definitions);
     return this.change(key, "set_flag_rules", caller, async (flag, em) => {
       await checkExperiments(em, "rules", rules);
