@@ -22,6 +22,7 @@ import { ConfigFollower } from "./services/config-follower";
 import { DecisionService } from "./services/decision.service";
 import { ExperimentService } from "./services/experiment.service";
 import { ExposureWriter } from "./services/exposure-writer";
+import { FlagService } from "./services/flag.service";
 import { LayerService } from "./services/layer.service";
 import { Readiness } from "./services/readiness";
 import { SnapshotStore } from "./services/snapshot-store";
@@ -108,6 +109,7 @@ export async function createApp(config: AppConfig, logger: Logger, options: AppO
     decisions: new DecisionService(assignmentStore, snapshots, exposures, memory, follower),
     changeFeed,
     apiKeys,
+    flags: new FlagService(db, changes),
   };
   const readiness = new Readiness(db, snapshots, follower);
   const server = createServer({ services, logger, production: config.production, readiness: () => readiness.report(), gate, keys });

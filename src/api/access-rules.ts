@@ -29,6 +29,8 @@ export const ACCESS_RULES: Readonly<Record<"Query" | "Mutation" | "Subscription"
     exposures: READERS,
     configChanges: READERS,
     apiKeys: ADMINS,
+    flag: READERS,
+    flags: READERS,
   },
   Mutation: {
     assign: DECIDERS_THAT_WRITE,
@@ -46,6 +48,13 @@ export const ACCESS_RULES: Readonly<Record<"Query" | "Mutation" | "Subscription"
     setLayerRanges: CONFIGURERS,
     createApiKey: ADMINS,
     revokeApiKey: ADMINS,
+    createFlag: CONFIGURERS,
+    updateFlag: CONFIGURERS,
+    setFlagRules: CONFIGURERS,
+    setFlagEnabled: CONFIGURERS,
+    archiveFlag: CONFIGURERS,
+    setForcedDecision: CONFIGURERS,
+    clearForcedDecision: CONFIGURERS,
   },
   Subscription: {
     configChanged: EVERY_KEY,

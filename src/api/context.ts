@@ -7,6 +7,7 @@ import type { Caller } from "../services/caller";
 import type { ConfigChangeFeed, Subscriber } from "../services/config-change-feed";
 import type { DecisionService } from "../services/decision.service";
 import type { ExperimentService } from "../services/experiment.service";
+import type { FlagService } from "../services/flag.service";
 import type { LayerService } from "../services/layer.service";
 
 export interface AppServices {
@@ -17,6 +18,7 @@ export interface AppServices {
   readonly decisions: DecisionService;
   readonly changeFeed: ConfigChangeFeed;
   readonly apiKeys: ApiKeyService;
+  readonly flags: FlagService;
 }
 
 export interface AppContext {

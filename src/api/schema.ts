@@ -7,6 +7,7 @@ import { AssignmentResolver } from "./resolvers/assignment.resolver";
 import { ConfigChangeResolver } from "./resolvers/config-change.resolver";
 import { DecisionResolver } from "./resolvers/decision.resolver";
 import { ExperimentResolver } from "./resolvers/experiment.resolver";
+import { FlagResolver } from "./resolvers/flag.resolver";
 import { LayerResolver } from "./resolvers/layer.resolver";
 import { DateTimeScalar } from "./types/scalars";
 
@@ -25,7 +26,7 @@ const NO_TOPICS: PubSub = {
 
 export function buildAppSchema(): GraphQLSchema {
   return buildSchemaSync({
-    resolvers: [DecisionResolver, ExperimentResolver, LayerResolver, AssignmentResolver, ConfigChangeResolver, ApiKeyResolver],
+    resolvers: [DecisionResolver, ExperimentResolver, LayerResolver, AssignmentResolver, ConfigChangeResolver, ApiKeyResolver, FlagResolver],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     pubSub: NO_TOPICS,
     // Domain rules are validated once, in the engine, with field paths (see engine/definition.ts).

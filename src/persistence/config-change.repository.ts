@@ -60,6 +60,12 @@ export class ConfigChangeRepository {
     return rows[0] ? { services: rows[0].services, layers: [key] } : { services: [], layers: [key] };
   }
 
+  /** A flag touches its own services and no layer (flags are not compiled into layers). */
+  async touchOfFlag(key: string): Promise<ChangeTouch> {
+    const rows: Array<{ services: string[] }> = await this.em.query(`SELECT services FROM flags WHERE key = $1`, [key]);
+    return { services: rows[0]?.services ?? [], layers: [] };
+  }
+
   /** Stores the event and queues its notification, delivered by PostgreSQL when the transaction commits. */
   async append(event: Omit<ConfigChangeEvent, "at">): Promise<void> {
     await this.em.query(

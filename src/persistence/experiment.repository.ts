@@ -3,7 +3,7 @@
 import type { EntityManager } from "typeorm";
 import { groupBy } from "../engine/group-by";
 import type { Experiment, ExperimentState, Layer, Variant } from "../engine/types";
-import { ExperimentEntity, LayerEntity, VariantEntity } from "./entities";
+import { ExperimentEntity, FlagEntity, LayerEntity, VariantEntity } from "./entities";
 
 export interface ExperimentWithLayer {
   readonly experiment: Experiment;
@@ -104,9 +104,14 @@ export class ExperimentRepository {
     return rows.map((r) => experimentToDomain(r, byExperiment.get(r.key) ?? []));
   }
 
-  async keyIsTaken(key: string): Promise<"experiment" | "layer" | null> {
+  /**
+   * Experiments, layers and flags share one key space: `history(key)` and change events name a
+   * subject by its key alone, so two kinds of thing under one key would share a history.
+   */
+  async keyIsTaken(key: string): Promise<"experiment" | "layer" | "flag" | null> {
     if (await this.em.exists(ExperimentEntity, { where: { key } })) return "experiment";
     if (await this.em.exists(LayerEntity, { where: { key } })) return "layer";
+    if (await this.em.exists(FlagEntity, { where: { key } })) return "flag";
     return null;
   }
 

@@ -4,10 +4,11 @@ import type { DataSource } from "typeorm";
 import { Initial1763700000000 } from "../../migrations/1763700000000-Initial";
 import { ConfigChanges1764400000000 } from "../../migrations/1764400000000-ConfigChanges";
 import { ApiKeys1764600000000 } from "../../migrations/1764600000000-ApiKeys";
+import { Flags1764700000000 } from "../../migrations/1764700000000-Flags";
 import type { DatabaseConfig } from "../config";
 import type { Logger } from "../logger";
 
-export const MIGRATIONS = [Initial1763700000000, ConfigChanges1764400000000, ApiKeys1764600000000];
+export const MIGRATIONS = [Initial1763700000000, ConfigChanges1764400000000, ApiKeys1764600000000, Flags1764700000000];
 
 /** Held (session-level) while one instance migrates: instances started together take turns. */
 const MIGRATION_LOCK = "7465346826171939618";

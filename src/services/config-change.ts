@@ -10,12 +10,13 @@ import type { Caller } from "./caller";
 
 /** What a change is about: its kind names the change event's `kind` (SPEC §10). */
 export interface ChangeSubject {
-  readonly kind: "experiment" | "layer" | "api_key";
+  readonly kind: "experiment" | "layer" | "flag" | "api_key";
   readonly key: string;
 }
 
 export const experimentSubject = (key: string): ChangeSubject => ({ kind: "experiment", key });
 export const layerSubject = (key: string): ChangeSubject => ({ kind: "layer", key });
+export const flagSubject = (key: string): ChangeSubject => ({ kind: "flag", key });
 export const apiKeySubject = (id: string): ChangeSubject => ({ kind: "api_key", key: id });
 
 /** What catches this instance up after a commit (the ConfigFollower). */
@@ -29,8 +30,12 @@ const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a,
 const UNTOUCHED: ChangeTouch = { services: [], layers: [] };
 
 function touchOf(events: ConfigChangeRepository, subject: ChangeSubject): Promise<ChangeTouch> {
-  if (subject.kind === "api_key") return Promise.resolve(UNTOUCHED);
-  return subject.kind === "experiment" ? events.touchOfExperiment(subject.key) : events.touchOfLayer(subject.key);
+  switch (subject.kind) {
+    case "api_key": return Promise.resolve(UNTOUCHED);
+    case "flag": return events.touchOfFlag(subject.key);
+    case "experiment": return events.touchOfExperiment(subject.key);
+    case "layer": return events.touchOfLayer(subject.key);
+  }
 }
 
 export class ConfigChanges {

@@ -134,6 +134,23 @@ function describe(ending: Ending): string {
   return `closed ${error?.code}: ${error?.reason}`;
 }
 
+/** What a test file closes at its end: the clients it opened and the subscriptions it collects. */
+export interface Opened {
+  readonly clients: WsClient[];
+  readonly collectors: Collector[];
+}
+
+/** A configChanged subscription on `server` (a client of its own), once the server holds it. */
+export async function subscribed(server: TestServer, opened: Opened, variables: Record<string, unknown> = {}, options: WsClientOptions = {}): Promise<Collector> {
+  const client = wsClient(server, options);
+  opened.clients.push(client);
+  const before = server.app.changeFeed.subscriberCount;
+  const collector = new Collector(client.client, CONFIG_CHANGED, variables);
+  opened.collectors.push(collector);
+  await waitUntil(() => server.app.changeFeed.subscriberCount > before, "the subscription to be registered");
+  return collector;
+}
+
 /** Waits until `condition` holds, checking every few milliseconds (the server's own counters). */
 export async function waitUntil(condition: () => boolean, what: string, limitMs = 15_000): Promise<void> {
   const started = Date.now();

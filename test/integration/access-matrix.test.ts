@@ -12,6 +12,7 @@ import { RateLimiter } from "../../src/services/rate-limiter";
 import { ROLES, type Role, type TestKey, createKey, keyPerRole, post } from "../helpers/keyed-requests";
 import { storedAssignment } from "../helpers/decide-factories";
 import { FIFTY_FIFTY, START, configVersion, createExperiment, ok, uniqueKey } from "../helpers/factories";
+import { createFlag } from "../helpers/flag-factories";
 import { createLayer } from "../helpers/layer-factories";
 import { startTestServer, type TestServer } from "../helpers/test-server";
 import { CONFIG_CHANGED, Collector, type WsClient, wsClient } from "../helpers/ws-client";
@@ -64,6 +65,8 @@ const P = uniqueKey("am");
 const WEB = `${P}_web`;
 /** A running 50/50 experiment serving WEB. */
 const LIVE = `${P}_live`;
+/** A flag serving WEB, read by the flag queries. */
+const FLAG = `${P}_flag`;
 const lower = (role: Role) => role.toLowerCase();
 
 beforeAll(async () => {
@@ -72,6 +75,7 @@ beforeAll(async () => {
   sdkWeb = await createKey(server, { name: `${P}-sdk-web`, role: "SDK", services: [WEB], rateLimit: 100_000 });
   await createExperiment(server, { key: LIVE, services: [WEB], variants: FIFTY_FIFTY });
   ok(await server.gql(START, { key: LIVE }));
+  await createFlag(server, { key: FLAG, services: [WEB], rules: [{ key: "everyone", type: "DELIVERY" }] });
   // What each role's mutations act on, made for every role: a refusal that failed open would succeed and be seen.
   for (const role of ROLES) {
     await createExperiment(server, { key: `${P}_w_${lower(role)}`, services: [WEB], variants: FIFTY_FIFTY });
@@ -118,6 +122,8 @@ const OPERATIONS: Readonly<Record<string, Row>> = {
   exposures: { may: READERS, query: `query($e: String!) { exposures(experiment: $e) { actor } }`, variables: () => ({ e: LIVE }) },
   configChanges: { may: READERS, query: `{ configChanges(since: 0, limit: 5) { version } }` },
   apiKeys: { may: [A], query: `{ apiKeys { id name } }` },
+  flag: { may: READERS, query: `query($k: String!) { flag(key: $k) { key } }`, variables: () => ({ k: FLAG }) },
+  flags: { may: READERS, query: `query($s: String) { flags(service: $s) { key } }`, variables: () => ({ s: WEB }) },
   assign: {
     may: [A, D, S],
     query: `mutation($e: String!, $a: String!) { assign(experiment: $e, actor: $a) { variant } }`,
@@ -144,6 +150,21 @@ const OPERATIONS: Readonly<Record<string, Row>> = {
   createLayer: { may: CONFIGURERS, query: `mutation($k: String!, $s: [String!]!) { createLayer(input: {key: $k, services: $s}) { key } }`, variables: (r) => ({ k: `${P}_nl_${lower(r)}`, s: [WEB] }) },
   updateLayer: { may: CONFIGURERS, query: `mutation($k: String!) { updateLayer(key: $k, input: {description: "updated"}) { key } }`, variables: (r) => ({ k: `${P}_l_${lower(r)}` }) },
   setLayerRanges: { may: CONFIGURERS, query: `mutation($k: String!) { setLayerRanges(key: $k, ranges: []) { key } }`, variables: (r) => ({ k: `${P}_l_${lower(r)}` }) },
+  createFlag: { may: CONFIGURERS, query: `mutation($k: String!, $s: [String!]) { createFlag(input: {key: $k, services: $s}) { key } }`, variables: (r) => ({ k: `${P}_f_${lower(r)}`, s: [WEB] }) },
+  updateFlag: { may: CONFIGURERS, query: `mutation($k: String!) { updateFlag(key: $k, input: {description: "updated"}) { version } }`, variables: (r) => ({ k: `${P}_f_${lower(r)}` }) },
+  setFlagRules: {
+    may: CONFIGURERS,
+    query: `mutation($k: String!) { setFlagRules(key: $k, rules: [{key: "everyone", type: DELIVERY, traffic: 5000}]) { version } }`,
+    variables: (r) => ({ k: `${P}_f_${lower(r)}` }),
+  },
+  setFlagEnabled: { may: CONFIGURERS, query: `mutation($k: String!) { setFlagEnabled(key: $k, enabled: false) { enabled } }`, variables: (r) => ({ k: `${P}_f_${lower(r)}` }) },
+  setForcedDecision: {
+    may: CONFIGURERS,
+    query: `mutation($k: String!) { setForcedDecision(flag: $k, rule: "everyone", actor: "u1", variation: "off") { variation } }`,
+    variables: (r) => ({ k: `${P}_f_${lower(r)}` }),
+  },
+  clearForcedDecision: { may: CONFIGURERS, query: `mutation($k: String!) { clearForcedDecision(flag: $k, rule: "everyone", actor: "u1") }`, variables: (r) => ({ k: `${P}_f_${lower(r)}` }) },
+  archiveFlag: { may: CONFIGURERS, query: `mutation($k: String!) { archiveFlag(key: $k) { archived } }`, variables: (r) => ({ k: `${P}_f_${lower(r)}` }) },
   createApiKey: { may: [A], query: `mutation($n: String!) { createApiKey(input: {name: $n, role: VIEWER}) { apiKey { id } } }`, variables: (r) => ({ n: `${P}-made-by-${lower(r)}` }) },
   revokeApiKey: { may: [A], query: `mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }`, variables: (r) => ({ id: victims[r].id }) },
 };

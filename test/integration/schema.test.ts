@@ -24,6 +24,18 @@ it("schema.graphql keeps the public names of SPEC §7", () => {
   }
 });
 
+it("schema.graphql keeps the public names of SPEC §16 (flags)", () => {
+  const schema = printAppSchema();
+  for (const name of [
+    "enum FlagRuleType", "type Flag {", "type FlagRule {", "type ForcedDecision {", "input FlagRuleInput {", "input CreateFlagInput {", "input UpdateFlagInput {",
+    "flag(key: String!): Flag\n", "flags(service: String): [Flag!]!", "createFlag(input: CreateFlagInput!): Flag!", "archiveFlag(key: String!): Flag!",
+    "updateFlag(", "setFlagRules(", "setFlagEnabled(", "): ForcedDecision!", "clearForcedDecision(",
+    "traffic: Int = 10000", "enabled: Boolean = true", `hashKey: String = "user_id"`, "rules: [FlagRuleInput!] = []",
+  ]) {
+    expect(schema).toContain(name);
+  }
+});
+
 it("the migrations leave no pending schema change against the entities", async () => {
   const database = await createTestDatabase();
   const dataSource = createDataSource(database.config);

@@ -6,7 +6,7 @@
 import { createExperiment, FIFTY_FIFTY, uniqueKey } from "../helpers/factories";
 import { bearer, closeAll, createKey, type CreatedKey, type RawSocket, rawConnect, revokeKey } from "../helpers/api-keys";
 import { startTestServer, type TestServer } from "../helpers/test-server";
-import { CONFIG_CHANGED, Collector, type ConfigChange, waitUntil, wsClient, type WsClient } from "../helpers/ws-client";
+import { CONFIG_CHANGED, Collector, type ConfigChange, subscribed, waitUntil, wsClient, type WsClient } from "../helpers/ws-client";
 
 let server: TestServer;
 const clients: WsClient[] = [];
@@ -21,14 +21,8 @@ afterAll(async () => {
 });
 
 /** A configChanged subscription made with `secret`, once the server holds it. */
-async function subscribeAs(secret: string, variables: Record<string, unknown> = {}): Promise<Collector> {
-  const client = wsClient(server, { connectionParams: bearer(secret) });
-  clients.push(client);
-  const before = server.app.changeFeed.subscriberCount;
-  const collector = new Collector(client.client, CONFIG_CHANGED, variables);
-  collectors.push(collector);
-  await waitUntil(() => server.app.changeFeed.subscriberCount > before, "the subscription to be registered");
-  return collector;
+function subscribeAs(secret: string, variables: Record<string, unknown> = {}): Promise<Collector> {
+  return subscribed(server, { clients, collectors }, variables, { connectionParams: bearer(secret) });
 }
 
 /** The close code a subscription ended with (the graphql-ws client reports the close event). */

@@ -6,7 +6,7 @@ import { CONCLUDE, configVersion, ok, runningExperiment, uniqueKey } from "../he
 import { CREATE_LAYER } from "../helpers/layer-factories";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-database";
 import { startTestServer, type TestServer } from "../helpers/test-server";
-import { CONFIG_CHANGED, Collector, waitUntil, versionsFrom, wsClient, type WsClient } from "../helpers/ws-client";
+import { type Collector, subscribed, versionsFrom, type WsClient } from "../helpers/ws-client";
 
 let database: TestDatabase;
 let a: TestServer;
@@ -27,15 +27,7 @@ afterAll(async () => {
 });
 
 /** Subscribes on `server` and waits until it holds the subscription. */
-async function subscribe(server: TestServer, variables: Record<string, unknown> = {}): Promise<Collector> {
-  const client = wsClient(server);
-  clients.push(client);
-  const before = server.app.changeFeed.subscriberCount;
-  const collector = new Collector(client.client, CONFIG_CHANGED, variables);
-  collectors.push(collector);
-  await waitUntil(() => server.app.changeFeed.subscriberCount > before, "the subscription to be registered");
-  return collector;
-}
+const subscribe = (server: TestServer, variables: Record<string, unknown> = {}) => subscribed(server, { clients, collectors }, variables);
 
 async function decideOn(server: TestServer, service: string, actor: string): Promise<Decision> {
   return ok(await server.gql(DECIDE, { services: [service], context: { user_id: actor } })).decide as Decision;

@@ -7,11 +7,13 @@ import { ConfigChangeEntity } from "./config-change.entity";
 import { ConfigVersionEntity } from "./config-version.entity";
 import { ExperimentEntity } from "./experiment.entity";
 import { ExposureEntity } from "./exposure.entity";
+import { FlagEntity } from "./flag.entity";
+import { ForcedDecisionEntity } from "./forced-decision.entity";
 import { LayerEntity } from "./layer.entity";
 import { OverrideEntity } from "./override.entity";
 import { VariantEntity } from "./variant.entity";
 
-export { ApiKeyEntity, AssignmentEntity, ChangeRecordEntity, ConfigChangeEntity, ConfigVersionEntity, ExperimentEntity, ExposureEntity, LayerEntity, OverrideEntity, VariantEntity };
+export { ApiKeyEntity, AssignmentEntity, ChangeRecordEntity, ConfigChangeEntity, ConfigVersionEntity, ExperimentEntity, ExposureEntity, FlagEntity, ForcedDecisionEntity, LayerEntity, OverrideEntity, VariantEntity };
 
 export const ENTITIES = [
   LayerEntity,
@@ -24,4 +26,6 @@ export const ENTITIES = [
   ConfigVersionEntity,
   ConfigChangeEntity,
   ApiKeyEntity,
+  FlagEntity,
+  ForcedDecisionEntity,
 ];
