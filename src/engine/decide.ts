@@ -1,10 +1,11 @@
 // The decision, step by step as SPEC §5 lists it: one experiment (`judge`), then one service over its layers.
 
+import { actorOf, bucketingIdOf } from "./actor";
 import { ExperimentDecision, ServiceDecision } from "./answer";
 import { deepFreeze } from "./params";
 import type { CompiledRule } from "./rules";
 import type { CompiledExperiment, CompiledLayer, CompiledVariant, MergeNode, ServicePlan, Snapshot, Verdict } from "./snapshot";
-import type { JsonObject, JsonValue } from "./types";
+import type { JsonObject } from "./types";
 
 /** Per-actor facts the caller holds; the engine does no I/O. */
 export interface ActorLookups {
@@ -135,14 +136,6 @@ export function judge(
   return bucket.verdicts.BUCKET;
 }
 
-/** The actor a layer hashes: its hash-key attribute as a string (numbers as their JSON text). */
-function actorOf(context: JsonObject, hashKey: string): string | undefined {
-  const value: JsonValue | undefined = context[hashKey];
-  if (typeof value === "string") return value === "" ? undefined : value;
-  if (typeof value === "number" && Number.isFinite(value)) return String(value);
-  return undefined;
-}
-
 const MAX_MERGE_NODES = 50_000;
 /** Plans up to this many layers reuse merged parameters by the path of vids taken. */
 const MAX_CACHED_DEPTH = 16;
@@ -171,11 +164,13 @@ export function decideService(
   // Up to a few layers, paths of vids repeat and their merge is cached; past that nearly every actor takes a path of its own.
   let node: MergeNode | null = layers.length <= MAX_CACHED_DEPTH ? plan.mergeRoot : null;
   let count = 0;
+  // Read once per decision, not per layer: a context without it pays one property miss.
+  const bucketing = bucketingIdOf(context);
   if (plan.sharesRules) ruleMemo.context = context;
   try {
     for (let i = 0; i < layers.length; i++) {
       const layer = layers[i]!;
-      const decided = decideLayer(snapshot, layer, context, lookups, reasons);
+      const decided = decideLayer(snapshot, layer, context, bucketing, lookups, reasons);
       if (decided === null) chosen[i] = layer.defaults;
       else {
         found[count++] = decided;
@@ -215,6 +210,8 @@ function decideLayer(
   snapshot: Snapshot,
   layer: CompiledLayer,
   context: JsonObject,
+  /** The context's `$bucketing_id`: hashed instead of the actor, who stays the identity for everything else. */
+  bucketing: string | undefined,
   lookups: ActorLookups,
   reasons: string[] | null,
 ): ExperimentDecision | null {
@@ -240,14 +237,15 @@ function decideLayer(
       ruleHeld = true;
     }
   }
-  const slot = snapshot.hasher.slot(layer.saltPrefix, actor);
+  const slot = snapshot.hasher.slot(layer.saltPrefix, bucketing === undefined ? actor : bucketing);
+  const who = reasons === null ? "" : bucketing === undefined ? `actor "${actor}"` : `actor "${actor}" (bucketing id "${bucketing}")`;
   const cellIndex = cellAt(layer, slot);
   if (cellIndex === 0) {
-    reasons?.push(`${at} (salt "${layer.salt}"): actor "${actor}" falls in slot ${slot}, owned by no experiment: defaultParams apply.`);
+    reasons?.push(`${at} (salt "${layer.salt}"): ${who} falls in slot ${slot}, owned by no experiment: defaultParams apply.`);
     return null;
   }
   const cell = layer.cells[cellIndex - 1]!;
-  reasons?.push(`${at} (salt "${layer.salt}"): actor "${actor}" falls in slot ${slot}, owned by "${cell.experiment.key}".`);
+  reasons?.push(`${at} (salt "${layer.salt}"): ${who} falls in slot ${slot}, owned by "${cell.experiment.key}".`);
   const verdict = judge(cell.experiment, actor, slot, true, cell.variant, context, lookups, reasons, ruleHeld, stored);
   if (typeof verdict === "string") {
     reasons?.push(`${at}: not in "${cell.experiment.key}" (${verdict}): defaultParams apply.`);

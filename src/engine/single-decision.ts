@@ -1,5 +1,6 @@
 // The decision for one named experiment (`assign`): SPEC §5 via `judge`, without a snapshot.
 
+import { bucketingIdOf } from "./actor";
 import { countSlots, findSegment } from "./allocation";
 import { type OutReason, judge } from "./decide";
 import { SLOTS_PER_LAYER, slotOf } from "./hashing";
@@ -48,7 +49,8 @@ export function decideExperiment(input: ExperimentDecisionInput): ExperimentOutc
   const { experiment: exp, layer, actor, facts } = input;
   const base = compileExperiment(input.rule === undefined ? exp : { ...exp, rule: null }, { defaultParams: layer.defaultParams ?? {} });
   const compiled = input.rule === undefined ? base : { ...base, rule: input.rule };
-  const slot = actor === undefined || actor === "" ? null : slotOf(input.h32, layer.salt, actor);
+  // The context's `$bucketing_id` replaces the actor in the slot only, as in `decide` (SPEC §16).
+  const slot = actor === undefined || actor === "" ? null : slotOf(input.h32, layer.salt, bucketingIdOf(input.context) ?? actor);
   // Without a slot only an experiment owning the whole layer (an implicit one) still owns the actor.
   const owned = slot === null ? countSlots(exp.slots) === SLOTS_PER_LAYER : findSegment(exp.slots, slot) !== undefined;
   const range = slot === null ? undefined : findSegment(exp.ranges, slot);

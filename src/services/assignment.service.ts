@@ -1,5 +1,6 @@
 // AssignmentService: `assign` (SPEC §5 for one experiment, with typed errors, its exposure stored before the answer), overrides, exposures.
 
+import { MAX_ACTOR_LENGTH } from "../engine/actor";
 import { decideExperiment } from "../engine/single-decision";
 import { isJsonObject } from "../engine/definition";
 import { DomainError, badInput, notFound } from "../engine/errors";
@@ -28,7 +29,7 @@ export interface VariantCount {
   readonly exposures: number;
 }
 
-export const MAX_ACTOR_LENGTH = 512;
+export { MAX_ACTOR_LENGTH };
 const MAX_REQUEST_ID_LENGTH = 256;
 
 /** Rolls back a clearOverride that found nothing to clear. */
