@@ -426,20 +426,20 @@ describe("reallocate, property over 300 seeded sequences of 5–20 changes in a 
   });
 });
 
-describe("reallocate, speed", () => {
-  it("reallocates 10,000 slots among 100 variants in a few milliseconds", () => {
+describe("reallocate, many variants", () => {
+  // Its speed is the bench's business (no timed assertions in tests): here 200 reallocations of
+  // 100 variants in a row must keep every slot owned and every range inside the layer.
+  it("reallocates 10,000 slots among 100 variants 200 times in a row, keeping every slot", () => {
     const rand = prng(42);
     let vid = 1;
     let variants = Array.from({ length: 100 }, () => ({ vid: vid++, weight: int(rand, 0, 1000) }));
     let state = { owned: [...WHOLE_LAYER], ranges: splitContiguous(WHOLE_LAYER, variants) };
-    const runs = 200;
-    const started = performance.now();
-    for (let i = 0; i < runs; i++) {
+    for (let i = 0; i < 200; i++) {
       variants = variants.map((v) => (rand() < 0.3 ? { ...v, weight: int(rand, 0, 1000) } : v));
       state = reallocate({ ...state, variants, traffic: SLOTS_PER_LAYER, free: [] });
+      const covered = state.ranges.reduce((sum, r) => sum + (r.end - r.start), 0);
+      expect([covered, state.ranges.every((r) => r.start >= 0 && r.end <= SLOTS_PER_LAYER)]).toEqual([SLOTS_PER_LAYER, true]);
     }
-    const perCall = (performance.now() - started) / runs;
     expect(state.ranges.length).toBeGreaterThan(100);
-    expect(perCall).toBeLessThan(20); // generous for slow CI machines; locally well under 1 ms
   });
 });

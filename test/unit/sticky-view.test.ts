@@ -26,9 +26,10 @@ it("leaves found rows and absent ones in memory: a later request asks for neithe
 });
 
 it("believes an absent row for absenceTtlMs after it was asked, then asks again", () => {
-  const memory = new ActorMemory(1_000, 1_000);
-  memory.rememberAbsent("e1", "a", Date.now() - 500);
-  memory.rememberAbsent("e1", "b", Date.now() - 1_001);
+  // A minute's TTL: "a" is well inside it and "b" just past it, whatever pauses the machine takes.
+  const memory = new ActorMemory(1_000, 60_000);
+  memory.rememberAbsent("e1", "a", Date.now() - 1_000);
+  memory.rememberAbsent("e1", "b", Date.now() - 60_001);
   const view = new StickyView(memory, NO_GROUPS);
   expect([view.sticky("e1", "a"), view.sticky("e1", "b")]).toEqual([null, undefined]);
   expect(view.pending).toEqual([{ experiment: "e1", actor: "b" }]);
