@@ -13,6 +13,7 @@ type SectionRunner = (options: BenchOptions) => Promise<Row[]>;
 const RUNNERS: Record<Section, () => SectionRunner> = {
   engine: () => (require("./engine/section") as typeof import("./engine/section")).engineRows,
   http: () => (require("./http/section") as typeof import("./http/section")).httpRows,
+  flags: () => (require("./flags/section") as typeof import("./flags/section")).flagsRows,
   memory: () => (require("./memory/section") as typeof import("./memory/section")).memoryRows,
   propagation: () => (require("./propagation/section") as typeof import("./propagation/section")).propagationRows,
 };

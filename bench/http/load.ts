@@ -1,6 +1,8 @@
 // One load run with autocannon: requests per second, exact latency percentiles, and every kind of failure counted.
 
 import autocannon from "autocannon";
+import type { BenchOptions } from "../cli";
+import { SERVICE } from "../workload";
 import { elapsedNs, now, Samples } from "../stats";
 
 export interface LoadSpec {
@@ -75,4 +77,38 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
       }
     });
   });
+}
+
+/** Everything that went wrong in a contender's runs, or null: a row built on failed requests must fail. */
+export function problems(results: readonly LoadResult[] | undefined): string | null {
+  if (!results || results.length === 0) return "not measured";
+  const sum = (f: (r: LoadResult) => number) => results.reduce((a, r) => a + f(r), 0);
+  const parts = [
+    [sum((r) => r.non2xx), "non-2xx"],
+    [sum((r) => r.graphqlErrors), "GraphQL errors"],
+    [sum((r) => r.socketErrors), "socket errors/timeouts"],
+  ].filter(([n]) => (n as number) > 0);
+  return parts.length === 0 ? null : parts.map(([n, what]) => `${n} ${what}`).join(", ");
+}
+
+export interface LoadPlan {
+  readonly seconds: number;
+  readonly warmSeconds: number;
+  readonly rounds: number;
+  /** The service the run decides for, and the prefix of what it seeds. */
+  readonly service: string;
+  readonly prefix: string;
+}
+
+/** How long and how often the HTTP rows load a server, and what the run seeds under. */
+export function loadPlan(options: BenchOptions): LoadPlan {
+  // A shared PostgreSQL keeps earlier runs' configuration: a run-unique service and key prefix keep it out of this one.
+  const runId = Date.now().toString(36);
+  return {
+    seconds: options.quick ? 2 : 5,
+    warmSeconds: options.quick ? 1 : 2,
+    rounds: options.quick ? 2 : 3,
+    service: options.databaseUrl ? `${SERVICE}_${runId}` : SERVICE,
+    prefix: options.databaseUrl ? `bench_${runId}` : "bench",
+  };
 }

@@ -5,9 +5,9 @@ import type { BenchOptions } from "../cli";
 import { distFile, firstMessage, log, spawnNode, stopChild } from "../children";
 import { makeRow, measure, missing, type Row } from "../report";
 import { alternate } from "../stats";
-import { makeContexts, SERVICE } from "../workload";
+import { makeContexts } from "../workload";
 import type { ReadyMessage } from "./child-entry";
-import { type LoadResult, runLoad } from "./load";
+import { loadPlan, problems, runLoad } from "./load";
 import { BATCH_SIZE, batchBody, decideBody, POOL_SIZE, SMALL_BODY } from "./requests";
 import { checkBatch, seedTessera, startTessera, type TesseraServer, useSdkKey, warmUp } from "./tessera-server";
 
@@ -27,28 +27,10 @@ async function startBaseline(name: string, file: string, children: ChildProcess[
   return `http://127.0.0.1:${port}/graphql`;
 }
 
-/** Everything that went wrong in a contender's runs, or null: a row built on failed requests must fail. */
-function problems(results: readonly LoadResult[] | undefined): string | null {
-  if (!results || results.length === 0) return "not measured";
-  const sum = (f: (r: LoadResult) => number) => results.reduce((a, r) => a + f(r), 0);
-  const parts = [
-    [sum((r) => r.non2xx), "non-2xx"],
-    [sum((r) => r.graphqlErrors), "GraphQL errors"],
-    [sum((r) => r.socketErrors), "socket errors/timeouts"],
-  ].filter(([n]) => (n as number) > 0);
-  return parts.length === 0 ? null : parts.map(([n, what]) => `${n} ${what}`).join(", ");
-}
-
 const either = (...failures: (string | null)[]): string | null => failures.filter(Boolean).join("; ") || null;
 
 export async function httpRows(options: BenchOptions): Promise<Row[]> {
-  const seconds = options.quick ? 2 : 5;
-  const warmSeconds = options.quick ? 1 : 2;
-  const rounds = options.quick ? 2 : 3;
-  // A shared PostgreSQL keeps earlier runs' layers: a run-unique service and key prefix keep them out of this one.
-  const runId = Date.now().toString(36);
-  const service = options.databaseUrl ? `${SERVICE}_${runId}` : SERVICE;
-  const prefix = options.databaseUrl ? `bench_${runId}` : "bench";
+  const { seconds, warmSeconds, rounds, service, prefix } = loadPlan(options);
   const pool = makeContexts(POOL_SIZE);
   const decideBodies = pool.map((c) => decideBody(service, c));
   const batches = Array.from({ length: POOL_SIZE / BATCH_SIZE }, (_, b) => pool.slice(b * BATCH_SIZE, (b + 1) * BATCH_SIZE));
