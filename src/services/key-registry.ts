@@ -58,7 +58,8 @@ export class KeyRegistry {
   private byDigest = new Map<string, Entry>();
   private readonly bootstrap: { readonly digest: string; readonly entry: Entry } | null;
   private readonly revokedListeners = new Set<(keyId: string) => void>();
-  private used = new Map<string, Date>();
+  /** Key id → when it was last used (epoch ms: no Date made per request). */
+  private used = new Map<string, number>();
   private reloading: Promise<void> | null = null;
   private reloadAgain = false;
   private flushTimer: NodeJS.Timeout | null = null;
@@ -91,7 +92,7 @@ export class KeyRegistry {
     if (entry.revoked) return { status: "revoked" };
     const { key } = entry;
     if (key.expiresAt !== null && key.expiresAt <= Date.now()) return { status: "expired" };
-    this.used.set(key.id, new Date());
+    this.used.set(key.id, Date.now());
     return { status: "valid", key };
   }
 
@@ -158,7 +159,7 @@ export class KeyRegistry {
     if (used.size === 0) return;
     this.used = new Map();
     try {
-      await this.db.read((em) => new ApiKeyRepository(em).markUsed(used));
+      await this.db.read((em) => new ApiKeyRepository(em).markUsed(new Map([...used].map(([id, at]) => [id, new Date(at)]))));
     } catch (error) {
       this.logger.debug({ err: error }, "writing when API keys were last used failed; the next flush tries again");
       for (const [id, at] of used) if (!this.used.has(id)) this.used.set(id, at);
