@@ -127,7 +127,8 @@ export function operationAccess(schema: GraphQLSchema, document: DocumentNode, o
     scoped,
     decides: fields.filter((f) => f.name === "decide").length,
     batches,
-    // assign's verdict follows the experiment's layer, which can change: it is never kept.
-    scopeIsConstant: batches.length === 0 && scoped.every((f) => f.name !== "assign" && f.constantArguments && f.readArguments !== null),
+    // assign's verdict follows the experiment's layer, decideFlags' the flags' services; both can change: never kept.
+    scopeIsConstant:
+      batches.length === 0 && scoped.every((f) => f.name !== "assign" && f.name !== "decideFlags" && f.constantArguments && f.readArguments !== null),
   };
 }

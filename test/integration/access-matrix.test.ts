@@ -36,7 +36,7 @@ describe("every root field has exactly one rule (SPEC §13)", () => {
 
   it("a root field without a rule is FORBIDDEN to every role, the ruled ones beside it are not", () => {
     const extended = extendSchema(schema, parse(`extend type Query { unruled: Int } extend type Mutation { unruledChange: Int } extend type Subscription { unruledStream: Int }`));
-    const gate = new AccessGate(extended, {} as KeyRegistry, new RateLimiter(), () => null, { authOff: false });
+    const gate = new AccessGate(extended, {} as KeyRegistry, new RateLimiter(), () => null, () => null, { authOff: false });
     const cases = [
       ["{ configVersion unruled me { name } }", "unruled"],
       ["mutation { unruledChange }", "unruledChange"],
@@ -110,6 +110,7 @@ interface Row {
 const OPERATIONS: Readonly<Record<string, Row>> = {
   decide: { may: EVERY_KEY, query: `query($s: [String!]!) { decide(services: $s, context: {user_id: "u1"}) { configVersion } }`, variables: () => ({ s: [WEB] }) },
   decideBatch: { may: EVERY_KEY, query: `query($s: [String!]!) { decideBatch(requests: [{services: $s, context: {user_id: "u2"}}]) { configVersion } }`, variables: () => ({ s: [WEB] }) },
+  decideFlags: { may: EVERY_KEY, query: `query($k: [String!]) { decideFlags(keys: $k, context: {user_id: "u3"}) { configVersion flags { flag } } }`, variables: () => ({ k: [FLAG] }) },
   configVersion: { may: EVERY_KEY, query: `{ configVersion }` },
   me: { may: EVERY_KEY, query: `{ me { name role } }` },
   experiment: { may: READERS, query: `query($k: String!) { experiment(key: $k) { key } }`, variables: () => ({ k: LIVE }) },
