@@ -1,4 +1,6 @@
 // DecisionService: `decide` and `decideBatch` (SPEC §5, §7) over the current snapshot, with sticky reads and writes batched.
+// Its rounds (stored assignments read, new ones written first-wins, exposures deduplicated) also carry
+// decideFlags' EXPERIMENT rules (flag-decision.service.ts): one way to store and expose, whoever decides.
 
 import DataLoader from "dataloader";
 import type { ExperimentDecision, ServiceDecision } from "../engine/answer";
