@@ -1,4 +1,4 @@
-// A configuration change applied to a snapshot: only the layers it names are compiled again.
+// A configuration change applied to a snapshot: only the layers and flags it names are compiled again.
 
 import { type CompiledFlag, compileFlag } from "./compiled-flag";
 import { compileLayer } from "./compiled-layer";
