@@ -23,6 +23,7 @@ import { DecisionService } from "./services/decision.service";
 import { ExperimentService } from "./services/experiment.service";
 import { ExposureWriter } from "./services/exposure-writer";
 import { FlagService } from "./services/flag.service";
+import { FlagDecisionService } from "./services/flag-decision.service";
 import { LayerService } from "./services/layer.service";
 import { Readiness } from "./services/readiness";
 import { SnapshotStore } from "./services/snapshot-store";
@@ -98,18 +99,20 @@ export async function createApp(config: AppConfig, logger: Logger, options: AppO
     if (!snapshots.isLoaded) return null;
     const experiment = snapshots.snapshot.experiments.get(key);
     return experiment ? (snapshots.snapshot.layers.get(experiment.layer)?.services ?? null) : null;
-  }, { authOff: !config.auth.enabled });
+  }, (key) => (snapshots.isLoaded ? (snapshots.snapshot.flags.get(key)?.services ?? null) : null), { authOff: !config.auth.enabled });
   if (!config.auth.enabled) logger.warn({ host: config.host }, "AUTH=off: no API key is checked; every caller may change every experiment (loopback only)");
   const assignmentStore = new AssignmentStore(db, memory, logger, { timeoutMs: config.stickyTimeoutMs, queueMax: config.assignmentQueueMax });
+  const decisions = new DecisionService(assignmentStore, snapshots, exposures, memory, follower);
   const services = {
     experiments: new ExperimentService(db, changes),
     assignments: new AssignmentService(db, h32, exposures, changes, memory),
     allocation: new AllocationService(db, changes),
     layers: new LayerService(db, changes),
-    decisions: new DecisionService(assignmentStore, snapshots, exposures, memory, follower),
+    decisions,
     changeFeed,
     apiKeys,
     flags: new FlagService(db, changes),
+    flagDecisions: new FlagDecisionService(decisions, snapshots),
   };
   const readiness = new Readiness(db, snapshots, follower);
   const server = createServer({ services, logger, production: config.production, readiness: () => readiness.report(), gate, keys });

@@ -9,6 +9,9 @@ export interface BenchConfigState {
   layers: Layer[];
   experiments: Experiment[];
   overrides: { experiment: string; actor: string; variant: string }[];
+  /** The benchmarks decide no flags. */
+  flags: [];
+  forced: [];
 }
 
 const EPOCH = new Date("2025-01-01T00:00:00Z");
@@ -83,12 +86,14 @@ export function layeredState(n: number): BenchConfigState {
       }),
     ),
     overrides: [],
+    flags: [],
+    forced: [],
   };
 }
 
 /** The memory row's state: `layers` layers × `perLayer` experiments, each owning 1,000 slots, 2 variants, a rule. */
 export function largeState(layers: number, perLayer: number): BenchConfigState {
-  const state: BenchConfigState = { version: 1, layers: [], experiments: [], overrides: [] };
+  const state: BenchConfigState = { version: 1, layers: [], experiments: [], overrides: [], flags: [], forced: [] };
   const width = Math.floor(10_000 / perLayer);
   let vid = 1;
   for (let l = 0; l < layers; l++) {

@@ -7,6 +7,7 @@ import { type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, ge
 import type { AccessKey } from "../services/access-key";
 import type { Caller } from "../services/caller";
 import type { KeyRegistry } from "../services/key-registry";
+import { flagVisibleTo } from "../services/flag-decision.service";
 import type { RateLimiter } from "../services/rate-limiter";
 import { AccessRefusal } from "./access-refusal";
 import { callerOf } from "./caller";
@@ -18,6 +19,9 @@ const BEARER = /^Bearer +([\x21-\x7e]+) *$/;
 
 /** The services an experiment is decided for (its layer's), or null when it is not being decided. */
 export type ExperimentServices = (experiment: string) => readonly string[] | null;
+
+/** A flag's services (none: every key may decide it), or null when the flag is unknown (decideFlags answers NOT_FOUND). */
+export type FlagServices = (flag: string) => readonly string[] | null;
 
 const MISSING_KEY = new AccessRefusal("UNAUTHENTICATED", "an API key is required: send it as Authorization: Bearer <key>", { field: "authorization" });
 const MALFORMED = new AccessRefusal("UNAUTHENTICATED", "the Authorization header must be Bearer <key>", { field: "authorization" });
@@ -50,6 +54,7 @@ export class AccessGate {
     private readonly keys: KeyRegistry,
     private readonly limiter: RateLimiter,
     private readonly experimentServices: ExperimentServices,
+    private readonly flagServices: FlagServices,
     private readonly options: AccessGateOptions,
   ) {}
 
@@ -165,6 +170,15 @@ export class AccessGate {
         const services = this.experimentServices(experiment) ?? [];
         if (!services.some((s) => allowed.has(s))) {
           return new AccessRefusal("FORBIDDEN", `the API key "${key.name}" may not assign "${experiment.slice(0, 100)}": it serves none of the key's services`, { field: "experiment" });
+        }
+      } else if (field.name === "decideFlags") {
+        // Without keys the service lists only the flags the key may see; named ones must be among them.
+        for (const flag of listOf(values.keys)) {
+          if (typeof flag !== "string") continue;
+          const services = this.flagServices(flag);
+          if (services !== null && !flagVisibleTo(allowed, services)) {
+            return new AccessRefusal("FORBIDDEN", `the API key "${key.name}" may not decide flag "${flag.slice(0, 100)}": it serves none of the key's services`, { field: "keys", flag: flag.slice(0, 100) });
+          }
         }
       } else if (field.name === "decideBatch") {
         const requests = listOf(values.requests);

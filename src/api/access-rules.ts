@@ -17,6 +17,7 @@ export const ACCESS_RULES: Readonly<Record<"Query" | "Mutation" | "Subscription"
   Query: {
     decide: EVERY_KEY,
     decideBatch: EVERY_KEY,
+    decideFlags: EVERY_KEY,
     configVersion: EVERY_KEY,
     me: EVERY_KEY,
     experiment: READERS,
@@ -64,5 +65,5 @@ export const ACCESS_RULES: Readonly<Record<"Query" | "Mutation" | "Subscription"
 /** `__typename` names the root type; `__schema` and `__type` are introspection, itself off in production. */
 export const META_FIELDS: ReadonlySet<string> = new Set(["__typename", "__schema", "__type"]);
 
-/** Root fields that decide for services the caller names: an SDK key limited to services may name only those. */
-export const SERVICE_SCOPED_FIELDS: ReadonlySet<string> = new Set(["decide", "decideBatch", "assign", "configChanged"]);
+/** Root fields that decide for services the caller names (or for flags, by their services): an SDK key limited to services may name only those. */
+export const SERVICE_SCOPED_FIELDS: ReadonlySet<string> = new Set(["decide", "decideBatch", "assign", "configChanged", "decideFlags"]);

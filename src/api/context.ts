@@ -8,6 +8,7 @@ import type { ConfigChangeFeed, Subscriber } from "../services/config-change-fee
 import type { DecisionService } from "../services/decision.service";
 import type { ExperimentService } from "../services/experiment.service";
 import type { FlagService } from "../services/flag.service";
+import type { FlagDecisionService } from "../services/flag-decision.service";
 import type { LayerService } from "../services/layer.service";
 
 export interface AppServices {
@@ -19,6 +20,7 @@ export interface AppServices {
   readonly changeFeed: ConfigChangeFeed;
   readonly apiKeys: ApiKeyService;
   readonly flags: FlagService;
+  readonly flagDecisions: FlagDecisionService;
 }
 
 export interface AppContext {

@@ -37,7 +37,7 @@ export interface OperationAccess {
   readonly forbidden: ReadonlyMap<Role, readonly string[]>;
   /** Fields naming services (or an experiment) an SDK key limited to services must stay within. */
   readonly scoped: readonly RootField[];
-  /** `decide` fields (one decision each) and `decideBatch` fields (one per request): what a request costs. */
+  /** `decide` and `decideFlags` fields (one decision each) and `decideBatch` fields (one per request): what a request costs. */
   readonly decides: number;
   readonly batches: readonly RootField[];
   /** No batch, and every scoped field's arguments are literals: a key's services verdict holds for every request of it. */
@@ -125,9 +125,10 @@ export function operationAccess(schema: GraphQLSchema, document: DocumentNode, o
     operation,
     forbidden,
     scoped,
-    decides: fields.filter((f) => f.name === "decide").length,
+    decides: fields.filter((f) => f.name === "decide" || f.name === "decideFlags").length,
     batches,
-    // assign's verdict follows the experiment's layer, which can change: it is never kept.
-    scopeIsConstant: batches.length === 0 && scoped.every((f) => f.name !== "assign" && f.constantArguments && f.readArguments !== null),
+    // assign's verdict follows the experiment's layer, decideFlags' the flags' services; both can change: never kept.
+    scopeIsConstant:
+      batches.length === 0 && scoped.every((f) => f.name !== "assign" && f.name !== "decideFlags" && f.constantArguments && f.readArguments !== null),
   };
 }

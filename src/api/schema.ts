@@ -8,6 +8,7 @@ import { ConfigChangeResolver } from "./resolvers/config-change.resolver";
 import { DecisionResolver } from "./resolvers/decision.resolver";
 import { ExperimentResolver } from "./resolvers/experiment.resolver";
 import { FlagResolver } from "./resolvers/flag.resolver";
+import { FlagDecisionResolver } from "./resolvers/flag-decision.resolver";
 import { LayerResolver } from "./resolvers/layer.resolver";
 import { DateTimeScalar } from "./types/scalars";
 
@@ -26,7 +27,7 @@ const NO_TOPICS: PubSub = {
 
 export function buildAppSchema(): GraphQLSchema {
   return buildSchemaSync({
-    resolvers: [DecisionResolver, ExperimentResolver, LayerResolver, AssignmentResolver, ConfigChangeResolver, ApiKeyResolver, FlagResolver],
+    resolvers: [DecisionResolver, ExperimentResolver, LayerResolver, AssignmentResolver, ConfigChangeResolver, ApiKeyResolver, FlagResolver, FlagDecisionResolver],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     pubSub: NO_TOPICS,
     // Domain rules are validated once, in the engine, with field paths (see engine/definition.ts).

@@ -19,6 +19,8 @@ function compileVariant(
   const variant: CompiledVariant = {
     key: v.key,
     vid: v.vid,
+    // A copy: freezing must not reach the caller's rows. Flags merge it over their own defaults.
+    params: deepFreeze(JSON.parse(JSON.stringify(v.params)) as JsonObject),
     aligned: alignParams(deepFreeze(mergeParams(defaults, v.params)), shape),
     verdicts,
   };

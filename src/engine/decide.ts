@@ -194,7 +194,7 @@ export function decideService(
 }
 
 /** The cell of the run holding `slot`: a binary search over the layer's runs. */
-function cellAt(layer: CompiledLayer, slot: number): number {
+export function cellAt(layer: CompiledLayer, slot: number): number {
   const ends = layer.segmentEnds;
   let lo = 0;
   let hi = ends.length - 1;

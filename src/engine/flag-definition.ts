@@ -5,53 +5,25 @@ import { isJsonObject, validateKey, validateParams } from "./definition";
 import { DomainError, badInput } from "./errors";
 import { SLOTS_PER_LAYER } from "./hashing";
 import { validateRule } from "./rules";
+import { FLAG_RULE_TYPES, type FlagDefinition, type FlagRuleType, type FlagRuleDefinition, type ForcedDecisionRow } from "./flag-types";
 import type { JsonObject, JsonValue } from "./types";
 
-export const FLAG_RULE_TYPES = ["EXPERIMENT", "DELIVERY"] as const;
-export type FlagRuleType = (typeof FLAG_RULE_TYPES)[number];
+/** One rule of a flag, as stored and as the engine compiles it (experiment rules first is the client's choice, not enforced). */
+export type FlagRule = FlagRuleDefinition;
 
-/** One rule of a flag, in the flag's order: experiment rules first is the client's choice, not enforced. */
-export interface FlagRule {
-  readonly key: string;
-  readonly type: FlagRuleType;
-  /** The experiment an EXPERIMENT rule names; null for DELIVERY. */
-  readonly experiment: string | null;
-  /** A targeting rule of §4; null: everyone. */
-  readonly audience: JsonObject | null;
-  /** Slots of 10,000 a DELIVERY rule serves; EXPERIMENT rules always 10,000 (the experiment owns its traffic). */
-  readonly traffic: number;
-  /** What a DELIVERY rule that applies serves; EXPERIMENT rules always true. */
-  readonly enabled: boolean;
-  /** Deep-merged onto the flag's variables when a DELIVERY rule applies; {} for EXPERIMENT rules (the variant's params are). */
-  readonly variables: JsonObject;
-}
-
-export interface Flag {
-  readonly key: string;
+/** A flag as stored: what the engine compiles, plus what only people read. */
+export interface Flag extends FlagDefinition {
   readonly description: string | null;
-  readonly services: readonly string[];
-  /** false: the kill switch (every decision DEFAULT). */
-  readonly enabled: boolean;
-  /** The context attribute naming the actor. */
-  readonly hashKey: string;
-  /** The default variables. */
-  readonly variables: JsonObject;
   readonly rules: readonly FlagRule[];
-  /** Terminal: an archived flag decides DEFAULT and refuses every change. */
-  readonly archived: boolean;
   readonly version: number;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
 
 /** A pinned answer for one actor at one rule of one flag. */
-export interface ForcedDecision {
-  readonly flag: string;
-  readonly rule: string;
-  readonly actor: string;
-  /** A variant key of the rule's experiment (EXPERIMENT), or `on` / `off` (DELIVERY). */
-  readonly variation: string;
-}
+export type ForcedDecision = ForcedDecisionRow;
+
+const isRuleType = (type: string): type is FlagRuleType => (FLAG_RULE_TYPES as readonly string[]).includes(type);
 
 /** A rule as a client writes it: omitted (or null) fields take their defaults. */
 export interface FlagRuleSpec {
@@ -98,7 +70,7 @@ export function validateFlagRules(path: string, rules: readonly FlagRuleSpec[]):
     validateKey(`${at}.key`, rule.key);
     if (seen.has(rule.key)) throw badInput(`${at}.key`, `rule key "${rule.key}" is used twice`);
     seen.add(rule.key);
-    if (rule.type !== "EXPERIMENT" && rule.type !== "DELIVERY") throw badInput(`${at}.type`, "type must be EXPERIMENT or DELIVERY");
+    if (!isRuleType(rule.type)) throw badInput(`${at}.type`, `type must be ${FLAG_RULE_TYPES.join(" or ")}`);
     // A rule of §4 is a JSON object; anything else is refused at the audience's path.
     validateRule(`${at}.audience`, rule.audience);
     const traffic = rule.traffic ?? SLOTS_PER_LAYER;

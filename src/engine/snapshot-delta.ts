@@ -1,6 +1,8 @@
-// A configuration change applied to a snapshot: only the layers it names are compiled again.
+// A configuration change applied to a snapshot: only the layers and flags it names are compiled again.
 
+import { type CompiledFlag, compileFlag } from "./compiled-flag";
 import { compileLayer } from "./compiled-layer";
+import type { FlagDefinition, ForcedDecisionRow } from "./flag-types";
 import { groupBy } from "./group-by";
 import type { CompiledRule } from "./rules";
 import { byPriorityThenKey, planService } from "./service-plan";
@@ -18,6 +20,12 @@ export interface ConfigDelta {
   readonly experiments: readonly Experiment[];
   /** Overrides of those experiments. */
   readonly overrides: readonly OverrideRow[];
+  /** Flags a change named (events of kind "flag"): recompiled from `flags`; a listed key absent there is removed. */
+  readonly flagKeys?: readonly string[];
+  /** The current rows of those flags, archived ones too (they decide DEFAULT). */
+  readonly flags?: readonly FlagDefinition[];
+  /** Every forced decision of those flags. */
+  readonly forced?: readonly ForcedDecisionRow[];
 }
 
 const TAKES_PART: ReadonlySet<ExperimentState> = new Set(["RUNNING", "CONCLUDED"]);
@@ -78,9 +86,12 @@ export function applyDelta(snapshot: Snapshot, delta: ConfigDelta): Snapshot {
     if (list.length === 0) services.delete(service);
     else services.set(service, planService(list.sort(byPriorityThenKey), previous));
   }
+  const flags = applyFlags(snapshot, delta);
   return {
     version: delta.version,
     hasher: snapshot.hasher,
+    flags,
+    flagKeys: flags === snapshot.flags ? snapshot.flagKeys : Object.freeze([...flags.keys()].sort()),
     services,
     layers,
     experiments,
@@ -90,6 +101,18 @@ export function applyDelta(snapshot: Snapshot, delta: ConfigDelta): Snapshot {
   };
 }
 
+/** The flags with those the delta names compiled again (with their forced decisions); the others kept by reference. */
+function applyFlags(snapshot: Snapshot, delta: ConfigDelta): ReadonlyMap<string, CompiledFlag> {
+  const rows = delta.flags ?? [];
+  const named = [...(delta.flagKeys ?? []), ...rows.map((f) => f.key)];
+  if (named.length === 0) return snapshot.flags;
+  const flags = new Map(snapshot.flags);
+  for (const key of named) flags.delete(key);
+  const forcedOf = groupBy(delta.forced ?? [], (f) => f.flag);
+  for (const row of rows) flags.set(row.key, compileFlag(row, forcedOf.get(row.key) ?? [], snapshot.hasher, snapshot.rules.compile));
+  return flags;
+}
+
 /**
  * The rows a snapshot is compiled from, once `delta` is applied: those of its layers replaced. What
  * `applyDelta(compileSnapshot(state), delta)` is compiled from, for whoever keeps the rows too (a cache file).
@@ -97,11 +120,14 @@ export function applyDelta(snapshot: Snapshot, delta: ConfigDelta): Snapshot {
 export function applyDeltaToRows(state: ConfigState, delta: ConfigDelta): ConfigState {
   const touched = new Set([...delta.layerKeys, ...delta.layers.map((l) => l.key)]);
   const replaced = new Set(state.experiments.filter((e) => touched.has(e.layer)).map((e) => e.key));
+  const flagsTouched = new Set([...(delta.flagKeys ?? []), ...(delta.flags ?? []).map((f) => f.key)]);
   return {
     version: delta.version,
     layers: state.layers.filter((l) => !touched.has(l.key)).concat(delta.layers),
     experiments: state.experiments.filter((e) => !replaced.has(e.key)).concat(delta.experiments.filter((e) => TAKES_PART.has(e.state))),
     overrides: state.overrides.filter((o) => !replaced.has(o.experiment)).concat(delta.overrides),
+    flags: state.flags.filter((f) => !flagsTouched.has(f.key)).concat(delta.flags ?? []),
+    forced: state.forced.filter((f) => !flagsTouched.has(f.flag)).concat(delta.forced ?? []),
   };
 }
 

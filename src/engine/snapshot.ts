@@ -1,6 +1,8 @@
 // The configuration compiled into an immutable, indexed Snapshot: what every decision reads.
 
 import type { AlignedParams, ServiceMerge, Shape } from "./merge-plan";
+import type { CompiledFlag } from "./compiled-flag";
+import type { FlagDefinition, ForcedDecisionRow } from "./flag-types";
 import type { CompiledRule } from "./rules";
 import { SharedRules } from "./shared-rules";
 import type { SaltPrefix, SlotHasher } from "./slot-hasher";
@@ -19,6 +21,9 @@ export interface ConfigState {
   readonly layers: readonly Layer[];
   readonly experiments: readonly Experiment[];
   readonly overrides: readonly OverrideRow[];
+  /** Every flag, archived ones too (they decide DEFAULT), and every forced decision. */
+  readonly flags: readonly FlagDefinition[];
+  readonly forced: readonly ForcedDecisionRow[];
 }
 
 /**
@@ -35,6 +40,8 @@ export interface Verdict {
 export interface CompiledVariant {
   readonly key: string;
   readonly vid: number;
+  /** Its own params, frozen: one object per variant, so a flag merges them over its defaults once (a WeakMap). */
+  readonly params: JsonObject;
   /** Its contribution (the layer's defaultParams deep-merged with its params), aligned on the layer's parameter shape. */
   readonly aligned: AlignedParams;
   readonly verdicts: Readonly<Record<DecisionSource, Verdict>>;
@@ -121,13 +128,17 @@ export interface Snapshot {
   readonly groups: ReadonlyMap<string, readonly string[]>;
   /** The context attributes its layers hash (their hash keys), each once: what names an actor. */
   readonly hashKeys: readonly string[];
+  /** Every flag, compiled with its forced decisions, by key; archived ones too. */
+  readonly flags: ReadonlyMap<string, CompiledFlag>;
+  /** The flags' keys, sorted: the keyless decideFlags answers in this order. */
+  readonly flagKeys: readonly string[];
   /** The rule cache later snapshots are derived with, so that equal rules keep one closure. */
   readonly rules: SharedRules;
 }
 
 /** A configuration without layers: what `compileSnapshot` starts from. */
 export function emptySnapshot(hasher: SlotHasher): Snapshot {
-  return { version: 0, hasher, services: new Map(), layers: new Map(), experiments: new Map(), groups: new Map(), hashKeys: [], rules: new SharedRules() };
+  return { version: 0, hasher, services: new Map(), layers: new Map(), experiments: new Map(), groups: new Map(), hashKeys: [], flags: new Map(), flagKeys: [], rules: new SharedRules() };
 }
 
 /**
@@ -135,5 +146,5 @@ export function emptySnapshot(hasher: SlotHasher): Snapshot {
  * (the path every later change takes). Rules are compiled once here and evaluated as closures afterwards.
  */
 export function compileSnapshot(state: ConfigState, hasher: SlotHasher): Snapshot {
-  return applyDelta(emptySnapshot(hasher), { ...state, layerKeys: state.layers.map((l) => l.key) });
+  return applyDelta(emptySnapshot(hasher), { ...state, layerKeys: state.layers.map((l) => l.key), flagKeys: state.flags.map((f) => f.key) });
 }

@@ -1,6 +1,6 @@
 // What a follower reads to catch up, in ONE statement: the version, the change events after its
-// own and the deciding rows of the layers they name. One statement is one consistent view without
-// a transaction, and one round trip instead of nine (BEGIN, seven reads, COMMIT): on a busy
+// own, the deciding rows of the layers they name and the flags (with their forced decisions) they
+// name. One statement is one consistent view without a transaction, and one round trip instead of nine (BEGIN, seven reads, COMMIT): on a busy
 // instance each round trip waits for its event loop, and propagation pays for every one.
 
 import type { EntityManager } from "typeorm";
@@ -22,7 +22,8 @@ const JSON_LIST = (expression: string, order = "") => `coalesce(json_agg(${expre
 const CATCH_UP = `
 WITH ev AS (SELECT * FROM config_changes WHERE version > $1),
      lk AS (SELECT DISTINCT unnest(layers) AS key FROM ev),
-     ex AS (SELECT * FROM experiments WHERE layer_key IN (SELECT key FROM lk) AND state IN ('RUNNING', 'CONCLUDED'))
+     ex AS (SELECT * FROM experiments WHERE layer_key IN (SELECT key FROM lk) AND state IN ('RUNNING', 'CONCLUDED')),
+     fk AS (SELECT DISTINCT unnest(keys) AS key FROM ev WHERE kind = 'flag')
 SELECT
   (SELECT version FROM config_version WHERE id = 1) AS version,
   (SELECT ${JSON_LIST(`json_build_object('version', version, 'kind', kind, 'keys', keys, 'services', services, 'layers', layers,
@@ -38,7 +39,12 @@ SELECT
      'variants', (SELECT ${JSON_LIST("json_build_object('key', v.key, 'vid', v.vid, 'weight', v.weight, 'params', v.params)", "v.position")}
                     FROM variants v WHERE v.experiment_key = e.key))`, "e.key")} FROM ex e) AS experiments,
   (SELECT ${JSON_LIST("json_build_object('experiment', o.experiment_key, 'actor', o.actor, 'variant', o.variant_key)", "o.experiment_key, o.actor")}
-     FROM overrides o JOIN ex ON ex.key = o.experiment_key) AS overrides`;
+     FROM overrides o JOIN ex ON ex.key = o.experiment_key) AS overrides,
+  (SELECT ${JSON_LIST("key", "key")} FROM fk) AS flag_keys,
+  (SELECT ${JSON_LIST(`json_build_object('key', f.key, 'services', f.services, 'enabled', f.enabled, 'archived', f.archived,
+     'hashKey', f.hash_key, 'variables', f.variables, 'rules', f.rules)`, "f.key")} FROM flags f WHERE f.key IN (SELECT key FROM fk)) AS flags,
+  (SELECT ${JSON_LIST("json_build_object('flag', d.flag_key, 'rule', d.rule_key, 'actor', d.actor, 'variation', d.variation)", "d.flag_key, d.rule_key, d.actor")}
+     FROM forced_decisions d WHERE d.flag_key IN (SELECT key FROM fk)) AS forced`;
 
 interface CatchUpRow {
   version: number;
@@ -47,6 +53,9 @@ interface CatchUpRow {
   layers: ConfigDelta["layers"];
   experiments: Array<Omit<Experiment, "createdAt" | "updatedAt"> & { createdAt: string; updatedAt: string }>;
   overrides: ConfigDelta["overrides"];
+  flag_keys: string[];
+  flags: NonNullable<ConfigDelta["flags"]>;
+  forced: NonNullable<ConfigDelta["forced"]>;
 }
 
 export class CatchUpRepository {
@@ -65,6 +74,9 @@ export class CatchUpRepository {
         layers: row.layers,
         experiments: row.experiments.map((e) => ({ ...e, createdAt: new Date(e.createdAt), updatedAt: new Date(e.updatedAt) })),
         overrides: row.overrides,
+        flagKeys: row.flag_keys,
+        flags: row.flags,
+        forced: row.forced,
       },
     };
   }

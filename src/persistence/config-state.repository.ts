@@ -3,8 +3,22 @@
 import type { EntityManager } from "typeorm";
 import type { ConfigState, OverrideRow } from "../engine/snapshot";
 import type { ConfigDelta } from "../engine/snapshot-delta";
+import type { Flag } from "../engine/flag-definition";
+import type { FlagDefinition } from "../engine/flag-types";
+
+/** What a snapshot compiles of a flag: no description, version or dates (the cache file keeps no more). */
+export const flagDefinitionOf = (f: Flag): FlagDefinition => ({
+  key: f.key,
+  services: f.services,
+  enabled: f.enabled,
+  archived: f.archived,
+  hashKey: f.hashKey,
+  variables: f.variables,
+  rules: f.rules,
+});
 import { ChangeLogRepository } from "./change-log.repository";
 import { ExperimentRepository } from "./experiment.repository";
+import { FlagRepository } from "./flag.repository";
 import { LayerRepository } from "./layer.repository";
 
 const OVERRIDES_OF_ACTIVE = `SELECT o.experiment_key AS experiment, o.actor, o.variant_key AS variant
@@ -20,21 +34,29 @@ export class ConfigStateRepository {
     const layers = await new LayerRepository(this.em).listDeciding();
     const experiments = await new ExperimentRepository(this.em).list({ states: ["RUNNING", "CONCLUDED"] });
     const overrides: OverrideRow[] = await this.em.query(OVERRIDES_OF_ACTIVE);
-    return { version, layers, experiments, overrides };
+    const flagRepository = new FlagRepository(this.em);
+    const flags = (await flagRepository.list(null)).map(flagDefinitionOf);
+    const forced = await flagRepository.listForced();
+    return { version, layers, experiments, overrides, flags, forced };
   }
 
   /**
-   * What `applyDelta` needs for the layers a change named: their deciding rows, their RUNNING and
-   * CONCLUDED experiments and those experiments' overrides, in four queries whatever the number of
-   * layers. Call inside one REPEATABLE READ transaction, as `load`.
+   * What `applyDelta` needs for the layers and flags a change named: the layers' deciding rows, their
+   * RUNNING and CONCLUDED experiments and those experiments' overrides, the flags' rows and forced
+   * decisions, in a fixed number of queries whatever the number of keys. Call inside one REPEATABLE READ transaction, as `load`.
    */
-  async loadDelta(layerKeys: readonly string[]): Promise<ConfigDelta> {
+  async loadDelta(layerKeys: readonly string[], flagKeys: readonly string[] = []): Promise<ConfigDelta> {
     const keys = [...new Set(layerKeys)];
+    const flagNames = [...new Set(flagKeys)].sort();
     const version = await new ChangeLogRepository(this.em).currentVersion();
-    if (keys.length === 0) return { version, layerKeys: keys, layers: [], experiments: [], overrides: [] };
+    const flagRepository = new FlagRepository(this.em);
+    const flags = flagNames.length === 0 ? [] : (await flagRepository.list(null)).filter((f) => flagNames.includes(f.key)).map(flagDefinitionOf);
+    const forced = await flagRepository.listForced(flagNames);
+    const flagPart = { flagKeys: flagNames, flags, forced };
+    if (keys.length === 0) return { version, layerKeys: keys, layers: [], experiments: [], overrides: [], ...flagPart };
     const layers = await new LayerRepository(this.em).listDeciding(keys);
     const experiments = await new ExperimentRepository(this.em).list({ layers: keys, states: ["RUNNING", "CONCLUDED"] });
     const overrides: OverrideRow[] = await this.em.query(`${OVERRIDES_OF_ACTIVE} AND e.layer_key = ANY($1)`, [keys]);
-    return { version, layerKeys: keys, layers, experiments, overrides };
+    return { version, layerKeys: keys, layers, experiments, overrides, ...flagPart };
   }
 }

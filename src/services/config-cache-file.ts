@@ -22,6 +22,9 @@ function revive(state: ConfigState): ConfigState {
   return {
     ...state,
     experiments: state.experiments.map((e) => ({ ...e, createdAt: new Date(e.createdAt), updatedAt: new Date(e.updatedAt) })),
+    // A cache written before flags existed has none: the instance starts without flags rather than not at all.
+    flags: state.flags ?? [],
+    forced: state.forced ?? [],
   };
 }
 

@@ -1,8 +1,10 @@
 // DecisionService: `decide` and `decideBatch` (SPEC §5, §7) over the current snapshot, with sticky reads and writes batched.
+// Its rounds (stored assignments read, new ones written first-wins, exposures deduplicated) also carry
+// decideFlags' EXPERIMENT rules (flag-decision.service.ts): one way to store and expose, whoever decides.
 
 import DataLoader from "dataloader";
-import type { ServiceDecision } from "../engine/answer";
-import { decideService } from "../engine/decide";
+import type { ExperimentDecision, ServiceDecision } from "../engine/answer";
+import { type ActorLookups, decideService } from "../engine/decide";
 import { isJsonObject } from "../engine/definition";
 import { badInput } from "../engine/errors";
 import type { Snapshot } from "../engine/snapshot";
@@ -32,19 +34,30 @@ export interface Decision {
   readonly results: ServiceDecision[];
 }
 
-/** One decideMany call, for the steps after a database round trip. */
-interface Round {
+/** Every experiment decision a round's results hold, with the index of the request it answers: what is stored and exposed. */
+export type VisitExperiments<R> = (results: R, each: (request: number, e: ExperimentDecision) => void) => void;
+
+/** One round of decisions against one snapshot (decide's requests, or one decideFlags), for the steps after a database round trip. */
+export interface Round<R, T> {
   readonly snapshot: Snapshot;
   readonly view: StickyView;
-  readonly run: () => ServiceDecision[][];
-  readonly requests: readonly DecideRequest[];
+  /** Decides again, on what the view knows now. */
+  readonly run: () => R;
+  readonly visit: VisitExperiments<R>;
+  /** The answer, once assignments are stored and exposures queued. */
+  readonly finish: (results: R) => T;
+  /** The whole round again on a newer configuration, as its `attempt`th retry. */
+  readonly retry: (attempt: number) => T | Promise<T>;
+  /** Each request's own id, recorded with its exposures (else the caller's). */
+  readonly requestIds: readonly (string | null | undefined)[];
   readonly caller: Caller;
-  readonly explain: boolean;
-  /** Where the requests sit in the operation's arguments, for error paths. */
-  readonly at: string;
   /** How many times the configuration changed under this decision before its write. */
   readonly attempt: number;
 }
+
+const visitServices: VisitExperiments<ServiceDecision[][]> = (results, each) => {
+  for (let i = 0; i < results.length; i++) for (const service of results[i]!) for (const e of service.experiments) each(i, e);
+};
 
 /**
  * An actor longer than `assign` accepts is refused with its field, as `assign` refuses it, rather
@@ -103,40 +116,65 @@ export class DecisionService {
       checkActors(r.context, snapshot.hashKeys, prefix);
       return r.context;
     });
-    const view = new StickyView(this.memory, snapshot.groups);
-    const lookups = this.assignments.lookups(view, snapshot.groups);
+    const { view, lookups } = this.stickyLookups(snapshot);
     const run = () => requests.map((r, i) => r.services.map((s) => decideService(snapshot, s, contexts[i]!, lookups, explain)));
-    const results = run();
+    return this.settle(
+      {
+        snapshot,
+        view,
+        run,
+        visit: visitServices,
+        finish: (results) => results.map((r) => ({ configVersion: snapshot.version, results: r })),
+        retry: (next) => this.decideMany(requests, explain, caller, at, next),
+        requestIds: requests.map((r) => r.requestId),
+        caller,
+        attempt,
+      },
+      run(),
+    );
+  }
+
+  /** A request's view of stored assignments, and the engine's lookups over it. */
+  stickyLookups(snapshot: Snapshot): { view: StickyView; lookups: ActorLookups } {
+    const view = new StickyView(this.memory, snapshot.groups);
+    return { view, lookups: this.assignments.lookups(view, snapshot.groups) };
+  }
+
+  /**
+   * A round after its first pass (`results`): answered at once when memory held every stored
+   * assignment asked about and nothing new is to be stored; else stored assignments are read, new
+   * ones written first-wins (or queued while the database is unreachable), and it is decided again.
+   */
+  settle<R, T>(round: Round<R, T>, results: R): T | Promise<T> {
+    const view = round.view;
     if (view.pending.length === 0) {
-      const fresh = this.newAssignments(snapshot, results);
-      if (fresh.length === 0) return this.answer(snapshot, results, requests, caller);
-      const round: Round = { snapshot, view, run, requests, caller, explain, at, attempt };
+      const fresh = this.newAssignments(round, results);
+      if (fresh.length === 0) return this.answer(round, results);
       if (this.assignments.isUnreachable) return this.unstored(round, results, fresh);
       return this.store(round, results, fresh);
     }
-    const round: Round = { snapshot, view, run, requests, caller, explain, at, attempt };
-    if (this.assignments.isUnreachable) return this.unstored(round, results, this.newAssignments(snapshot, results));
+    if (this.assignments.isUnreachable) return this.unstored(round, results, this.newAssignments(round, results));
     return this.load(view).then(
       () => {
-        const decided = run();
-        return this.store(round, decided, this.newAssignments(snapshot, decided));
+        const decided = round.run();
+        return this.store(round, decided, this.newAssignments(round, decided));
       },
       (error: unknown) => {
         if (!isUnavailable(error)) throw error;
-        return this.unstored(round, results, this.newAssignments(snapshot, results));
+        return this.unstored(round, results, this.newAssignments(round, results));
       },
     );
   }
 
   /** The answer while the database cannot be reached: the new assignments are queued, to be written when it is back. */
-  private unstored(round: Round, results: ServiceDecision[][], fresh: readonly NewAssignment[]): Decision[] {
+  private unstored<R, T>(round: Round<R, T>, results: R, fresh: readonly NewAssignment[]): T {
     this.assignments.defer(fresh);
-    return this.answer(round.snapshot, results, round.requests, round.caller);
+    return this.answer(round, results);
   }
 
   /** Writes the new assignments first-wins; decides again if another writer was first. */
-  private async store(round: Round, decided: ServiceDecision[][], fresh: readonly NewAssignment[]): Promise<Decision[]> {
-    const { snapshot, view, run, requests, caller } = round;
+  private async store<R, T>(round: Round<R, T>, decided: R, fresh: readonly NewAssignment[]): Promise<T> {
+    const { snapshot, view, run } = round;
     let results = decided;
     if (fresh.length > 0) {
       let outcome;
@@ -149,7 +187,7 @@ export class DecisionService {
       if ("staleVersion" in outcome) {
         // Decided on a configuration another instance has changed since: catch up, decide again.
         await this.follower.catchUp();
-        return this.decideMany(requests, round.explain, caller, round.at, round.attempt + 1);
+        return round.retry(round.attempt + 1);
       }
       const vidOf = new Map(fresh.map((f) => [pairKey(f), f.vid]));
       for (const p of outcome.inserted) view.wrote(p.experiment, p.actor, vidOf.get(pairKey(p))!);
@@ -161,12 +199,12 @@ export class DecisionService {
       for (const p of outcome.existing) this.memory.rememberStored(p.experiment, p.actor, p.vid);
       for (const p of outcome.excluded) this.memory.rememberStored(p.holder, p.actor, p.vid);
     }
-    return this.answer(snapshot, results, requests, caller);
+    return this.answer(round, results);
   }
 
-  private answer(snapshot: Snapshot, results: ServiceDecision[][], requests: readonly DecideRequest[], caller: Caller): Decision[] {
-    this.recordExposures(results, requests, caller);
-    return results.map((r) => ({ configVersion: snapshot.version, results: r }));
+  private answer<R, T>(round: Round<R, T>, results: R): T {
+    this.recordExposures(round, results);
+    return round.finish(results);
   }
 
   /** The stored assignments the first pass asked for, in one query (DataLoader batches the keys). */
@@ -191,49 +229,41 @@ export class DecisionService {
   }
 
   /** First assignments to store: every BUCKET decision, once per (experiment, actor). */
-  private newAssignments(snapshot: Snapshot, results: readonly ServiceDecision[][]): NewAssignment[] {
+  private newAssignments<R, T>(round: Round<R, T>, results: R): NewAssignment[] {
     let rows: Map<string, NewAssignment> | null = null;
-    for (const request of results) {
-      for (const service of request) {
-        for (const e of service.experiments) {
-          if (e.source !== "BUCKET") continue;
-          const key = pairKey({ experiment: e.experiment, actor: e.actor });
-          rows ??= new Map();
-          if (rows.has(key)) continue;
-          const group = snapshot.experiments.get(e.experiment)?.exclusionGroup ?? null;
-          rows.set(key, { experiment: e.experiment, actor: e.actor, variant: e.variant, vid: e.vid, group });
-        }
-      }
-    }
-    return rows === null ? [] : [...rows.values()];
+    round.visit(results, (_, e) => {
+      if (e.source !== "BUCKET") return;
+      const key = pairKey({ experiment: e.experiment, actor: e.actor });
+      rows ??= new Map();
+      if (rows.has(key)) return;
+      const group = round.snapshot.experiments.get(e.experiment)?.exclusionGroup ?? null;
+      rows.set(key, { experiment: e.experiment, actor: e.actor, variant: e.variant, vid: e.vid, group });
+    });
+    return rows === null ? [] : [...(rows as Map<string, NewAssignment>).values()];
   }
 
   /** One exposure per (experiment, actor, variant) seen, remembered in a bounded cache; winners are not exposures. */
-  private recordExposures(results: readonly ServiceDecision[][], requests: readonly DecideRequest[], caller: Caller): void {
+  private recordExposures<R, T>(round: Round<R, T>, results: R): void {
     let at: Date | null = null;
     let actor: string | null = null;
     let record: ActorRecord | null = null;
-    results.forEach((request, i) => {
-      for (const service of request) {
-        for (const e of service.experiments) {
-          if (e.source === "WINNER") continue;
-          if (e.actor !== actor) {
-            actor = e.actor;
-            record = this.memory.record(actor);
-          }
-          if (record!.exposed?.get(e.experiment) === e.vid) continue;
-          this.memory.rememberExposed(record!, e.experiment, e.vid);
-          this.exposures.record({
-            experiment: e.experiment,
-            variant: e.variant,
-            vid: e.vid,
-            actor: e.actor,
-            requestId: requests[i]!.requestId ?? caller.requestId,
-            isOverride: e.source === "OVERRIDE",
-            at: (at ??= new Date()),
-          });
-        }
+    round.visit(results, (i, e) => {
+      if (e.source === "WINNER") return;
+      if (e.actor !== actor) {
+        actor = e.actor;
+        record = this.memory.record(actor);
       }
+      if (record!.exposed?.get(e.experiment) === e.vid) return;
+      this.memory.rememberExposed(record!, e.experiment, e.vid);
+      this.exposures.record({
+        experiment: e.experiment,
+        variant: e.variant,
+        vid: e.vid,
+        actor: e.actor,
+        requestId: round.requestIds[i] ?? round.caller.requestId,
+        isOverride: e.source === "OVERRIDE",
+        at: (at ??= new Date()),
+      });
     });
   }
 }

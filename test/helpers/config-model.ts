@@ -53,6 +53,8 @@ export class ConfigModel {
       layers: [...this.layers.values()].filter((l) => !l.implicit || deciding.has(l.key)),
       experiments,
       overrides: [...this.overrides.values()].filter((o) => isActive(this.experiments.get(o.experiment)!)),
+      flags: [],
+      forced: [],
     };
   }
 

@@ -27,6 +27,14 @@ export function canonical(s: Snapshot) {
       overrides: e.overrides === null ? null : sorted(e.overrides, (v) => v.key),
     })),
     groups: sorted(s.groups, (keys) => [...keys]),
+    flagKeys: [...s.flagKeys],
+    flags: sorted(s.flags, (f) => ({
+      services: [...f.services], enabled: f.enabled, archived: f.archived, hashKey: f.hashKey, defaults: f.defaults, lastDelivery: f.lastDelivery,
+      rules: f.rules.map((r) => ({
+        key: r.key, type: r.type, experiment: r.experiment, hasAudience: r.audience !== null, traffic: r.traffic, enabled: r.enabled,
+        variables: r.variables, salt: r.salt, forced: r.forced === null ? null : sorted(r.forced, (v) => v),
+      })),
+    })),
   };
 }
 

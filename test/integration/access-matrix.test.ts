@@ -36,7 +36,7 @@ describe("every root field has exactly one rule (SPEC §13)", () => {
 
   it("a root field without a rule is FORBIDDEN to every role, the ruled ones beside it are not", () => {
     const extended = extendSchema(schema, parse(`extend type Query { unruled: Int } extend type Mutation { unruledChange: Int } extend type Subscription { unruledStream: Int }`));
-    const gate = new AccessGate(extended, {} as KeyRegistry, new RateLimiter(), () => null, { authOff: false });
+    const gate = new AccessGate(extended, {} as KeyRegistry, new RateLimiter(), () => null, () => null, { authOff: false });
     const cases = [
       ["{ configVersion unruled me { name } }", "unruled"],
       ["mutation { unruledChange }", "unruledChange"],
@@ -67,6 +67,8 @@ const WEB = `${P}_web`;
 const LIVE = `${P}_live`;
 /** A flag serving WEB, read by the flag queries. */
 const FLAG = `${P}_flag`;
+/** A flag serving another service only: an SDK key limited to WEB may not decide it. */
+const IOS_FLAG = `${P}_ios_flag`;
 const lower = (role: Role) => role.toLowerCase();
 
 beforeAll(async () => {
@@ -76,6 +78,7 @@ beforeAll(async () => {
   await createExperiment(server, { key: LIVE, services: [WEB], variants: FIFTY_FIFTY });
   ok(await server.gql(START, { key: LIVE }));
   await createFlag(server, { key: FLAG, services: [WEB], rules: [{ key: "everyone", type: "DELIVERY" }] });
+  await createFlag(server, { key: IOS_FLAG, services: [`${P}_ios`] });
   // What each role's mutations act on, made for every role: a refusal that failed open would succeed and be seen.
   for (const role of ROLES) {
     await createExperiment(server, { key: `${P}_w_${lower(role)}`, services: [WEB], variants: FIFTY_FIFTY });
@@ -110,6 +113,7 @@ interface Row {
 const OPERATIONS: Readonly<Record<string, Row>> = {
   decide: { may: EVERY_KEY, query: `query($s: [String!]!) { decide(services: $s, context: {user_id: "u1"}) { configVersion } }`, variables: () => ({ s: [WEB] }) },
   decideBatch: { may: EVERY_KEY, query: `query($s: [String!]!) { decideBatch(requests: [{services: $s, context: {user_id: "u2"}}]) { configVersion } }`, variables: () => ({ s: [WEB] }) },
+  decideFlags: { may: EVERY_KEY, query: `query($k: [String!]) { decideFlags(keys: $k, context: {user_id: "u3"}) { configVersion flags { flag } } }`, variables: () => ({ k: [FLAG] }) },
   configVersion: { may: EVERY_KEY, query: `{ configVersion }` },
   me: { may: EVERY_KEY, query: `{ me { name role } }` },
   experiment: { may: READERS, query: `query($k: String!) { experiment(key: $k) { key } }`, variables: () => ({ k: LIVE }) },
@@ -213,6 +217,7 @@ describe("every role × every root field over HTTP", () => {
 describe("a FORBIDDEN answer is the same on the compiled fast path and on Apollo's", () => {
   const cases = [
     { field: "decide", role: "SDK limited to a service", key: () => sdkWeb, query: `query Q($s: [String!]!) { decide(services: $s, context: {user_id: "u1"}) { configVersion } }`, variables: { s: [WEB, "ios"] } },
+    { field: "decideFlags", role: "SDK limited to a service", key: () => sdkWeb, query: `query Q($k: [String!]) { decideFlags(keys: $k, context: {user_id: "u1"}) { configVersion } }`, variables: { k: [FLAG, IOS_FLAG] } },
     { field: "experiments", role: "SDK", key: () => keys.SDK, query: `query Q { experiments { key } }`, variables: {} },
     { field: "apiKeys", role: "VIEWER", key: () => keys.VIEWER, query: `query Q { apiKeys { id } }`, variables: {} },
   ];

@@ -100,6 +100,34 @@ it("starts from CONFIG_CACHE_FILE while PostgreSQL refuses, serves decisions, th
   expect(await cold.exited).toBe(0);
 });
 
+it("the cache file holds the flags: an instance started from it while PostgreSQL refuses decides them", async () => {
+  const cacheFile = path.join(dir, "cache", "tessera-flags.json");
+  const writer = await startTestServer({ database, config: { configCacheFile: cacheFile } });
+  const flag = uniqueKey("coldflag");
+  ok(await writer.gql(`mutation($input: CreateFlagInput!) { createFlag(input: $input) { key } }`, {
+    input: { key: flag, variables: { color: "grey" }, rules: [{ key: "everyone", type: "DELIVERY", variables: { color: "green" } }] },
+  }));
+  ok(await writer.gql(`mutation($f: String!) { setForcedDecision(flag: $f, rule: "everyone", actor: "pinned", variation: "off") { flag } }`, { f: flag }));
+  await writer.stop();
+  const cached = JSON.parse(fs.readFileSync(cacheFile, "utf8")).state;
+  expect(cached.flags.map((f: { key: string }) => f.key)).toContain(flag);
+
+  await proxy.setMode("refuse");
+  try {
+    const cold = await startBehindProxy({ CONFIG_CACHE_FILE: cacheFile });
+    const DECIDE_FLAGS = `query($k: [String!], $c: JSON!) { decideFlags(keys: $k, context: $c) { configVersion flags { flag variables rule variation source } } }`;
+    const served = await cold.gql(DECIDE_FLAGS, { k: [flag], c: { user_id: "anyone" } });
+    expect(served.errors).toBeUndefined();
+    expect(served.data.decideFlags).toEqual({ configVersion: cached.version, flags: [{ flag, variables: { color: "green" }, rule: "everyone", variation: "on", source: "ROLLOUT" }] });
+    const forced = await cold.gql(DECIDE_FLAGS, { k: [flag], c: { user_id: "pinned" } });
+    expect(forced.data.decideFlags.flags[0]).toMatchObject({ source: "FORCED", variation: "off", variables: { color: "grey" } });
+    cold.child.kill("SIGTERM");
+    expect(await cold.exited).toBe(0);
+  } finally {
+    await proxy.setMode("pass");
+  }
+});
+
 it.each(["refuse", "hang"] as const)("without a cache, a start while PostgreSQL %ss listens, is not ready, and retries until it answers", async (mode) => {
   await proxy.setMode(mode);
   const cold = await startBehindProxy();

@@ -15,6 +15,7 @@ import { ConfigStateRepository } from "../../src/persistence/config-state.reposi
 import { createDataSource } from "../../src/persistence/data-source";
 import { Database } from "../../src/persistence/database";
 import { ARCHIVE, CLEAR_OVERRIDE, CONCLUDE, FIFTY_FIFTY, SET_OVERRIDE, SET_WEIGHTS, START, createExperiment, ok, runningExperiment, uniqueKey } from "../helpers/factories";
+import { ARCHIVE_FLAG, SET_FORCED, createFlag, delivery } from "../helpers/flag-factories";
 import { createLayer, updateLayer } from "../helpers/layer-factories";
 import { ON_POSTGRES, createTestDatabase, type TestDatabase } from "../helpers/test-database";
 import { startTestServer, type TestServer } from "../helpers/test-server";
@@ -62,10 +63,17 @@ function part(full: ConfigState, keys: readonly string[]) {
     layers: byKey(full.layers.filter((l) => wanted.has(l.key))),
     experiments: byKey(experiments),
     overrides: overridesSorted(full.overrides.filter((o) => ofThem.has(o.experiment))),
+    flagKeys: [],
+    flags: [],
+    forced: [],
   };
 }
 
-const sortedDelta = (d: ConfigDelta) => ({ ...d, layerKeys: [...d.layerKeys], layers: byKey(d.layers), experiments: byKey(d.experiments), overrides: overridesSorted(d.overrides) });
+const forcedSorted = (rows: ConfigState["forced"]) => [...rows].sort((a, b) => (`${a.flag} ${a.rule} ${a.actor}` < `${b.flag} ${b.rule} ${b.actor}` ? -1 : 1));
+const sortedDelta = (d: ConfigDelta) => ({
+  ...d, layerKeys: [...d.layerKeys], layers: byKey(d.layers), experiments: byKey(d.experiments), overrides: overridesSorted(d.overrides),
+  flagKeys: [...(d.flagKeys ?? [])].sort(), flags: byKey(d.flags ?? []), forced: forcedSorted(d.forced ?? []),
+});
 
 /** A full load and a delta per key set, all in one transaction; each delta must be its part of the full load. */
 async function loadBoth(keySets: readonly string[][]): Promise<ConfigDelta[]> {
@@ -142,15 +150,28 @@ it("the follower's one-statement catch-up reads the events after a version and t
   ok(await server.gql(SET_OVERRIDE, { experiment: x, actor: "ann", variant: "treatment" }));
   await createExperiment(server, { key: uniqueKey("cu_draft"), layer, traffic: 100, variants: FIFTY_FIFTY });
   ok(await server.gql(CONCLUDE, { key: y, winner: "control" }));
+  // Flag changes: their keys name the flags the catch-up reads (with forced decisions), archived ones too.
+  const flag = uniqueKey("cu_flag");
+  await createFlag(server, { key: flag, services: ["cu"], variables: { on: false }, rules: [delivery("r1", { traffic: 2500, variables: { on: true } })] });
+  ok(await server.gql(SET_FORCED, { flag, rule: "r1", actor: "ann", variation: "off" }));
+  const gone = uniqueKey("cu_gone");
+  await createFlag(server, { key: gone });
+  ok(await server.gql(ARCHIVE_FLAG, { key: gone }));
   const checked = await read(async (repo, em) => {
     const newest = await new ConfigChangeRepository(em).after(0);
-    const froms = [0, newest.at(-6)!.version, newest.at(-2)!.version, newest.at(-1)!.version];
+    const froms = [0, newest.at(-10)!.version, newest.at(-2)!.version, newest.at(-1)!.version];
     for (const from of froms) {
       const since = await new CatchUpRepository(em).readSince(from);
       const events = await new ConfigChangeRepository(em).after(from);
       const named = [...new Set(events.flatMap((e) => e.layers))];
+      const flagsNamed = [...new Set(events.filter((e) => e.kind === "flag").flatMap((e) => e.keys))];
       expect(since.events).toEqual(events);
-      expect(sortedDelta(since.delta)).toEqual(sortedDelta({ ...(await repo.loadDelta(named)), layerKeys: [...named].sort() }));
+      expect(sortedDelta(since.delta)).toEqual(sortedDelta({ ...(await repo.loadDelta(named, flagsNamed)), layerKeys: [...named].sort() }));
+      if (from === 0) {
+        expect(since.delta.flags!.find((f) => f.key === flag)).toMatchObject({ services: ["cu"], enabled: true, archived: false, hashKey: "user_id" });
+        expect(since.delta.flags!.find((f) => f.key === gone)).toMatchObject({ archived: true });
+        expect(since.delta.forced).toContainEqual({ flag, rule: "r1", actor: "ann", variation: "off" });
+      }
     }
     return froms.length;
   });

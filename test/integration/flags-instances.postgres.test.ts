@@ -59,3 +59,32 @@ it("every flag change made on A reaches B's snapshot and B's subscribers of the 
   ]);
   expect((await onElsewhere.untilVersion(last)).map(shape)).toEqual([[last, "layer", "layer_created", [elsewhere]]]);
 });
+
+const DECIDE_FLAGS = `query($keys: [String!], $context: JSON!) { decideFlags(keys: $keys, context: $context) { configVersion flags { flag enabled variables rule variation source } } }`;
+
+/** B's decision for `key`, asked until `wanted` holds (B follows A's changes asynchronously); the last answer. */
+async function untilDecided(server: TestServer, key: string, context: Record<string, unknown>, wanted: (d: Record<string, any>) => boolean) {
+  for (let i = 0; i < 500; i++) {
+    const res = await server.gql(DECIDE_FLAGS, { keys: [key], context });
+    const decision = res.data?.decideFlags?.flags?.[0] as Record<string, any> | undefined;
+    if (decision !== undefined && wanted(decision)) return decision;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`instance never served the change of flag ${key}`);
+}
+
+it("a flag created, changed, forced and killed on A is decided accordingly by B", async () => {
+  const key = uniqueKey("flagab");
+  const ctx = { user_id: "ab1" };
+  // Before it exists anywhere B answers NOT_FOUND; then B must learn it from A's change alone.
+  expect((await b.gql(DECIDE_FLAGS, { keys: [key], context: ctx })).errors?.[0]?.extensions.code).toBe("NOT_FOUND");
+  ok(await a.gql(CREATE_FLAG, { input: { key, variables: { color: "grey" }, rules: [{ key: "everyone", type: "DELIVERY", traffic: 0, variables: { color: "green" } }] } }));
+  expect(await untilDecided(b, key, ctx, () => true)).toMatchObject({ source: "DEFAULT", variables: { color: "grey" } });
+  ok(await a.gql(SET_FLAG_RULES, { key, rules: [{ key: "everyone", type: "DELIVERY", traffic: 10_000, variables: { color: "green" } }] }));
+  expect(await untilDecided(b, key, ctx, (d) => d.source !== "DEFAULT")).toMatchObject({ source: "ROLLOUT", enabled: true, variables: { color: "green" } });
+  ok(await a.gql(SET_FORCED, { flag: key, rule: "everyone", actor: "ab1", variation: "off" }));
+  expect(await untilDecided(b, key, ctx, (d) => d.source !== "ROLLOUT")).toMatchObject({ source: "FORCED", enabled: false, rule: "everyone", variation: "off" });
+  expect(await untilDecided(b, key, { user_id: "ab2" }, () => true)).toMatchObject({ source: "ROLLOUT" });
+  ok(await a.gql(SET_FLAG_ENABLED, { key, enabled: false }));
+  expect(await untilDecided(b, key, { user_id: "ab2" }, (d) => d.source !== "ROLLOUT")).toMatchObject({ source: "DEFAULT", enabled: false, rule: null });
+});

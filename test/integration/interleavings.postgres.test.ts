@@ -1,4 +1,4 @@
-// A property of many instances: random changes, made on two instances one by one and concurrently,
+// A property of many instances: random changes (experiments, layers, flags), made on two instances one by one and concurrently,
 // leave both snapshots equal to a fresh full load (SPEC §10: every instance follows every change).
 
 import xxhash from "xxhash-wasm";
@@ -8,6 +8,7 @@ import { ConfigStateRepository } from "../../src/persistence/config-state.reposi
 import { createDataSource } from "../../src/persistence/data-source";
 import { Database } from "../../src/persistence/database";
 import { ARCHIVE, CLEAR_OVERRIDE, CONCLUDE, CREATE, SET_OVERRIDE, SET_WEIGHTS, START, configVersion } from "../helpers/factories";
+import { ARCHIVE_FLAG, CREATE_FLAG, SET_FLAG_ENABLED, SET_FLAG_RULES, SET_FORCED } from "../helpers/flag-factories";
 import { type Instances, startInstances, waitForVersion } from "../helpers/instances";
 import { CREATE_LAYER, SET_TRAFFIC, UPDATE_LAYER } from "../helpers/layer-factories";
 import { int, prng } from "../helpers/prng";
@@ -32,7 +33,21 @@ function randomChange(rand: () => number, step: number): [string, Record<string,
   const layer = `lay${int(rand, 0, 3)}`;
   const exp = `exp${int(rand, 0, 9)}`;
   const services = SERVICES.filter(() => rand() < 0.5);
-  switch (int(rand, 0, 11)) {
+  const flag = `flg${int(rand, 0, 3)}`;
+  const flagRules = () => [
+    ...(rand() < 0.5 ? [{ key: "ab", type: "EXPERIMENT", experiment: exp, audience: pick(RULES) }] : []),
+    { key: "beta", type: "DELIVERY", audience: pick(RULES), traffic: int(rand, 0, 10) * 1000, variables: { color: `c${step}` } },
+    { key: "everyone", type: "DELIVERY", traffic: int(rand, 0, 10) * 1000, enabled: rand() < 0.5 },
+  ];
+  switch (int(rand, 0, 15)) {
+    case 12:
+      return [CREATE_FLAG, { input: { key: flag, services, variables: { color: "grey", step }, rules: flagRules() } }];
+    case 13:
+      return [SET_FLAG_RULES, { key: flag, rules: flagRules() }];
+    case 14:
+      return [SET_FORCED, { flag, rule: pick(["beta", "everyone"]), actor: `a${int(rand, 0, 5)}`, variation: pick(["on", "off"]) }];
+    case 15:
+      return rand() < 0.2 ? [ARCHIVE_FLAG, { key: flag }] : [SET_FLAG_ENABLED, { key: flag, enabled: rand() < 0.6 }];
     case 0:
       return [CREATE_LAYER, { input: { key: layer, services: services.length ? services : ["web"], priority: int(rand, 0, 3), defaultParams: { ui: { step } } } }];
     case 1:
@@ -78,6 +93,7 @@ it.each([11, 29, 47])("seed %i: after random interleaved changes both instances 
   const servers = instances.servers;
   const unexpected: string[] = [];
   let applied = 0;
+  let flagsSeen = 0;
   const run = async (server: TestServer, [query, variables]: [string, Record<string, unknown>]) => {
     const res: GqlResponse = await server.gql(query, variables, { "x-actor": `seed-${seed}` });
     const code = res.errors?.[0]?.extensions.code;
@@ -94,7 +110,10 @@ it.each([11, 29, 47])("seed %i: after random interleaved changes both instances 
     const expected = canonical(await freshSnapshot());
     expect(expected.version).toBe(newest);
     for (const server of servers) expect(canonical(server.app.snapshots.snapshot)).toEqual(expected);
+    flagsSeen = expected.flags.length;
   }
+  // Flags took part: the comparison covered their compiled rules and forced decisions too.
+  expect(flagsSeen).toBeGreaterThan(0);
   expect(unexpected).toEqual([]);
   // Most random changes are refused (wrong state, unknown key): enough must go through to prove anything.
   expect(applied).toBeGreaterThanOrEqual(25);

@@ -101,6 +101,12 @@ describe("a key with rateLimit 5", () => {
 });
 
 describe("a batch costs one token per decision", () => {
+  it("decideFlags costs one token, as decide does: an operation with both costs two", async () => {
+    const sdk = await createKey(server, { name: "sdk-flags-6", role: "SDK", rateLimit: 6 });
+    const both = `query($s: [String!]!, $c: JSON!) { decide(services: $s, context: $c) { configVersion } decideFlags(context: $c) { configVersion } }`;
+    await untilRefused(6, 2, (i) => post(server, { query: both, variables: { s: [SERVICE], c: { user_id: `both-${i}` } } }, sdk.headers));
+  });
+
   it("decideBatch of 10 with rateLimit 20: the first 2 pass, then 429; the refused batch's decisions are not exposed", async () => {
     const sdk = await createKey(server, { name: "sdk-20", role: "SDK", rateLimit: 20 });
     const batch = (i: number) => Array.from({ length: 10 }, (_, j) => ({ services: [SERVICE], context: { user_id: `b${i}-${j}-${EXP}` } }));

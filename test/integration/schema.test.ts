@@ -31,6 +31,8 @@ it("schema.graphql keeps the public names of SPEC §16 (flags)", () => {
     "flag(key: String!): Flag\n", "flags(service: String): [Flag!]!", "createFlag(input: CreateFlagInput!): Flag!", "archiveFlag(key: String!): Flag!",
     "updateFlag(", "setFlagRules(", "setFlagEnabled(", "): ForcedDecision!", "clearForcedDecision(",
     "traffic: Int = 10000", "enabled: Boolean = true", `hashKey: String = "user_id"`, "rules: [FlagRuleInput!] = []",
+    "enum FlagSource {", "type FlagDecision {", "type FlagsDecision {", "flags: [FlagDecision!]!", "source: FlagSource!",
+    "decideFlags(explain: Boolean = false, requestId: String, context: JSON!, keys: [String!]): FlagsDecision!",
   ]) {
     expect(schema).toContain(name);
   }

@@ -35,7 +35,7 @@ function experiment(): Experiment {
 }
 
 function snapshot(salt: string, overrides: OverrideRow[] = []): Snapshot {
-  return compileSnapshot({ version: 1, layers: [layer(salt)], experiments: [experiment()], overrides }, hasher);
+  return compileSnapshot({ version: 1, layers: [layer(salt)], experiments: [experiment()], overrides, flags: [], forced: [] }, hasher);
 }
 
 function decided(s: Snapshot, context: JsonObject, lookups: ActorLookups = NO_STICKY, explain = false) {

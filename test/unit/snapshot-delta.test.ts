@@ -6,6 +6,7 @@ import type { CompiledRule } from "../../src/engine/rules";
 import { SlotHasher, saltPrefix } from "../../src/engine/slot-hasher";
 import { type ConfigState, type Snapshot, compileSnapshot, emptySnapshot } from "../../src/engine/snapshot";
 import { applyDelta, applyDeltaToRows } from "../../src/engine/snapshot-delta";
+import type { FlagDefinition } from "../../src/engine/flag-types";
 import type { JsonObject } from "../../src/engine/types";
 import { ActorMemory } from "../../src/services/actor-memory";
 import { StickyView } from "../../src/services/sticky-view";
@@ -198,4 +199,41 @@ it("drops rule closures no experiment uses any more: a rule edited 500 times lea
   expect([rule({ age: 499 }), rule({ age: 498 })]).toEqual([true, false]);
   // The live rule is still the one cached: an equal rule compiled later shares its closure.
   expect(snapshot.rules.compile({ type: "field", field: "age", op: "gte", values: [499] })).toBe(rule);
+});
+
+describe("flags in deltas", () => {
+  const flag = (key: string, extra: Partial<FlagDefinition> = {}): FlagDefinition => ({
+    key, services: [], enabled: true, archived: false, hashKey: "user_id", variables: { on: false },
+    rules: [{ key: "everyone", type: "DELIVERY", experiment: null, audience: null, traffic: 5000, enabled: true, variables: { on: true } }],
+    ...extra,
+  });
+  const base = (): ConfigState => ({
+    version: 1, layers: [], experiments: [], overrides: [],
+    flags: [flag("b"), flag("a"), flag("c")],
+    forced: [{ flag: "a", rule: "everyone", actor: "u1", variation: "off" }, { flag: "b", rule: "everyone", actor: "u2", variation: "on" }],
+  });
+
+  it("recompiles only the flags named (with their forced decisions), keeps the others by reference, and keeps the keys sorted", () => {
+    const state = base();
+    const before = compileSnapshot(state, hasher);
+    expect(before.flagKeys).toEqual(["a", "b", "c"]);
+    const delta = {
+      version: 2, layerKeys: [], layers: [], experiments: [], overrides: [],
+      flagKeys: ["a", "c", "0"],
+      flags: [flag("a", { enabled: false }), flag("0", { archived: true })],
+      forced: [{ flag: "a", rule: "everyone", actor: "u3", variation: "on" }],
+    };
+    const after = applyDelta(before, delta);
+    // "c" was named but has no row any more: gone; "0" is new (archived flags stay: they decide DEFAULT).
+    expect(after.flagKeys).toEqual(["0", "a", "b"]);
+    expect(after.flags.get("b")).toBe(before.flags.get("b"));
+    expect(after.flags.get("a")!.enabled).toBe(false);
+    expect([...after.flags.get("a")!.rules[0]!.forced!]).toEqual([["u3", "on"]]);
+    expect(before.flags.get("a")!.enabled).toBe(true);
+    // The rows kept for the cache file compile to the same snapshot.
+    const rows = applyDeltaToRows(state, delta);
+    expect(canonical(compileSnapshot(rows, hasher))).toEqual(canonical(after));
+    // A delta naming no flag keeps the very same map.
+    expect(applyDelta(after, { version: 3, layerKeys: [], layers: [], experiments: [], overrides: [] }).flags).toBe(after.flags);
+  });
 });
