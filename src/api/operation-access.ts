@@ -27,8 +27,8 @@ export interface RootField {
    * default (the client's value, which execution coerces as it is). Null: coerce (AccessGate does).
    */
   readonly readArguments: ((variables: Readonly<Record<string, unknown>>) => Record<string, unknown>) | null;
-  /** True when every argument is written as a literal (or left to its default): the values never change. */
-  readonly constantArguments: boolean;
+  /** True when the `services` argument is written as a literal (or absent): the services asked never change. */
+  readonly constantServices: boolean;
 }
 
 export interface OperationAccess {
@@ -115,8 +115,9 @@ export function operationAccess(schema: GraphQLSchema, document: DocumentNode, o
       if (!rule?.has(role) && !list.includes(name)) list.push(name);
     }
     if (definition) {
-      const constantArguments = !(node.arguments ?? []).some((a) => holdsVariable(a.value));
-      fields.push({ name, node, definition, readArguments: argumentReader(definition, node, operation), constantArguments });
+      const services = node.arguments?.find((a) => a.name.value === "services");
+      const constantServices = services === undefined || !holdsVariable(services.value);
+      fields.push({ name, node, definition, readArguments: argumentReader(definition, node, operation), constantServices });
     }
   }
   const scoped = fields.filter((f) => SERVICE_SCOPED_FIELDS.has(f.name));
@@ -129,6 +130,6 @@ export function operationAccess(schema: GraphQLSchema, document: DocumentNode, o
     batches,
     // assign's verdict follows the experiment's layer, decideFlags' the flags' services; both can change: never kept.
     scopeIsConstant:
-      batches.length === 0 && scoped.every((f) => f.name !== "assign" && f.name !== "decideFlags" && f.constantArguments && f.readArguments !== null),
+      batches.length === 0 && scoped.every((f) => f.name !== "assign" && f.name !== "decideFlags" && f.constantServices && f.readArguments !== null),
   };
 }
