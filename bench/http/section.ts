@@ -12,6 +12,7 @@ import { BATCH_SIZE, batchBody, decideBody, POOL_SIZE, SMALL_BODY } from "./requ
 import { checkBatch, seedTessera, startTessera, type TesseraServer, useSdkKey, warmUp } from "./tessera-server";
 
 const CONNECTIONS = 50;
+const SETTLE_MS = 1_500;
 
 interface Contender {
   readonly name: string;
@@ -39,6 +40,7 @@ export async function httpRows(options: BenchOptions): Promise<Row[]> {
   // The AUTH=off twin decides for a service of its own, so on a shared PostgreSQL the two never meet.
   const offService = `${service}_off`;
   const offBodies = pool.map((c) => decideBody(offService, c));
+  const offBatchBodies = batches.map((contexts) => batchBody(offService, contexts));
 
   const children: ChildProcess[] = [];
   const notes = { decide: [] as string[], apollo: [] as string[], keys: [] as string[] };
@@ -92,7 +94,14 @@ export async function httpRows(options: BenchOptions): Promise<Row[]> {
         { name: "decideBatch 100", url: tessera.url, bodies: batchBodies, headers: tessera.headers },
       );
     }
-    if (!offFailure && !(tesseraOff instanceof Error)) contenders.push({ name: "decide AUTH=off", url: tesseraOff.url, bodies: offBodies });
+    // The AUTH=off twin gets the batches too: each server's decide rounds then follow the same work
+    // (batches leave a heap to collect), and the two decide rows differ by the keys alone.
+    if (!offFailure && !(tesseraOff instanceof Error)) {
+      contenders.push(
+        { name: "decide AUTH=off", url: tesseraOff.url, bodies: offBodies },
+        { name: "decideBatch 100 AUTH=off", url: tesseraOff.url, bodies: offBatchBodies },
+      );
+    }
     const byName = new Map(contenders.map((c) => [c.name, c]));
     const load = (c: Contender, s: number) => runLoad({ url: c.url, bodies: c.bodies, headers: c.headers, connections: CONNECTIONS, seconds: s });
 
@@ -102,6 +111,9 @@ export async function httpRows(options: BenchOptions): Promise<Row[]> {
     }
     log(`http: ${rounds} rounds × ${contenders.length} contenders × ${seconds} s, ${CONNECTIONS} connections`);
     const results = await alternate([...byName.keys()], rounds, async (name) => {
+      // A contender's server may still be working off the previous load (Apollo's 100-item batches
+      // run a second behind): a pause, so no contender starts on another's backlog.
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       const r = await load(byName.get(name)!, seconds);
       log(`http: ${name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms`);
       return r;
@@ -145,6 +157,12 @@ export async function httpRows(options: BenchOptions): Promise<Row[]> {
         baseline: rps("Apollo 100 items", "items/s", 100),
         target: { cmp: ">=", bound: 1.0 },
         failure: either(tesseraFailure, problems(runs("decideBatch 100")), problems(runs("Apollo 100 items"))),
+      }),
+      makeRow({
+        name: "decideBatch 100 with keys+limits vs AUTH=off",
+        value: rps("decideBatch 100", "items/s", 100),
+        baseline: rps("decideBatch 100 AUTH=off", "items/s", 100),
+        failure: either(tesseraFailure, offFailure, problems(runs("decideBatch 100")), problems(runs("decideBatch 100 AUTH=off"))),
       }),
     ];
   } finally {
