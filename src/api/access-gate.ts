@@ -93,24 +93,24 @@ export class AccessGate {
       return new AccessRefusal("FORBIDDEN", `the ${key.role} role may not use ${forbidden.join(", ")}`, { field: forbidden[0], fields: forbidden, role: key.role });
     }
     const limited = key.services !== null && access.scoped.length > 0;
-    if (limited && access.scopeIsConstant) {
-      let verdicts = this.scopeVerdicts.get(access);
-      if (verdicts === undefined) this.scopeVerdicts.set(access, (verdicts = new Map()));
-      let verdict = verdicts.get(key.id);
-      if (verdict === undefined) verdicts.set(key.id, (verdict = this.outsideServices(key, access.scoped, this.argumentsOf(access, undefined)!)));
-      if (verdict) return verdict;
-    }
-    const needsArguments = (limited && !access.scopeIsConstant) || access.batches.length > 0;
-    const args = needsArguments ? this.argumentsOf(access, variables) : null;
-    if (limited && !access.scopeIsConstant && args !== null) {
-      const outside = this.outsideServices(key, access.scoped, args);
-      if (outside) return outside;
-    }
+    const scopePerRequest = limited && !access.scopeIsConstant;
+    const args = scopePerRequest || access.batches.length > 0 ? this.argumentsOf(access, variables) : null;
+    const outside = !limited ? null : scopePerRequest ? args && this.outsideServices(key, access.scoped, args) : this.constantScopeVerdict(key, access);
+    if (outside) return outside;
     let cost = access.decides;
     if (args !== null) for (const batch of access.batches) cost += listOf(args.get(batch)?.requests).length;
     const refused = this.limiter.take(key.id, key.rateLimit, Math.max(1, cost));
     if (refused === null) return null;
     return new AccessRefusal("RATE_LIMITED", `the API key "${key.name}" is over its limit of ${key.rateLimit} requests per second`, { rateLimit: key.rateLimit }, refused.retryAfterSeconds);
+  }
+
+  /** The verdict on services written as literals: the same for every request of the operation by this key. */
+  private constantScopeVerdict(key: AccessKey, access: OperationAccess): AccessRefusal | null {
+    let verdicts = this.scopeVerdicts.get(access);
+    if (verdicts === undefined) this.scopeVerdicts.set(access, (verdicts = new Map()));
+    let verdict = verdicts.get(key.id);
+    if (verdict === undefined) verdicts.set(key.id, (verdict = this.outsideServices(key, access.scoped, this.argumentsOf(access, undefined)!)));
+    return verdict;
   }
 
   private keyOf(authorization: string | undefined): AccessKey | null | AccessRefusal {

@@ -145,10 +145,11 @@ export function serveSubscriptions(httpServer: http.Server, deps: SubscriptionSe
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
       },
       context: (ctx): AppContext => {
-        const { socket, request } = ctx.extra;
+        const { socket, caller } = ctx.extra;
         return {
           services: deps.services,
-          caller: ctx.extra.caller!,
+          // Set by onConnect, which acknowledges no socket without one.
+          caller: caller!,
           subscriber: { fellBehind: (reason) => socket.close(FELL_BEHIND_CLOSE_CODE, reason) },
         };
       },

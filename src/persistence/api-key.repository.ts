@@ -35,12 +35,13 @@ export class ApiKeyRepository {
   }
 
   /** Moves `last_used_at` forward only (instances flush independently). */
-  async markUsed(used: ReadonlyMap<string, Date>): Promise<void> {
+  /** `used`: key id → epoch milliseconds. */
+  async markUsed(used: ReadonlyMap<string, number>): Promise<void> {
     if (used.size === 0) return;
     await this.em.query(
       `UPDATE api_keys k SET last_used_at = greatest(k.last_used_at, u.at)
          FROM unnest($1::text[], $2::timestamptz[]) AS u(id, at) WHERE k.id = u.id`,
-      [[...used.keys()], [...used.values()].map((d) => d.toISOString())],
+      [[...used.keys()], [...used.values()].map((at) => new Date(at).toISOString())],
     );
   }
 }

@@ -60,8 +60,12 @@ const viewOf = (row: StoredApiKey): ApiKeyView => ({
   lastUsedAt: row.lastUsedAt,
 });
 
-/** Thrown inside the first-key transaction when a key exists: rolls it back, version and all. */
-class KeysExist extends Error {}
+/** Thrown inside a key change that finds nothing to do: rolls it back, version and all, and answers `value`. */
+class NothingToChange<T> extends Error {
+  constructor(readonly value: T) {
+    super("nothing to change");
+  }
+}
 
 function validate(cmd: CreateApiKeyCommand, now: number): { role: Role; services: string[] | null; rateLimit: number } {
   const name = cmd.name.trim();
@@ -94,10 +98,9 @@ export class ApiKeyService {
     const { role, services, rateLimit } = validate(cmd, Date.now());
     const id = randomUUID();
     const secret = newSecret();
-    const row = await this.changes.apply(apiKeySubject(id), "api_key_created", caller, (em) =>
-      new ApiKeyRepository(em).insert({ id, name: cmd.name.trim(), role, services, prefix: shownPrefix(secret), digest: digestOf(secret), rateLimit, expiresAt: cmd.expiresAt ?? null }),
+    const row = await this.change(id, "api_key_created", caller, (keys) =>
+      keys.insert({ id, name: cmd.name.trim(), role, services, prefix: shownPrefix(secret), digest: digestOf(secret), rateLimit, expiresAt: cmd.expiresAt ?? null }),
     );
-    await this.registry.reload();
     return { apiKey: viewOf(row), secret };
   }
 
@@ -106,15 +109,14 @@ export class ApiKeyService {
     if (id === BOOTSTRAP_KEY_ID && this.bootstrap !== null) {
       throw badInput("id", "the bootstrap key lasts as long as TESSERA_ADMIN_KEY is set: unset it and restart to retire it");
     }
-    const current = await this.changes.db.read((em) => new ApiKeyRepository(em).find(id));
-    if (current === null) throw notFound("API key", id);
-    if (current.revokedAt !== null) return viewOf(current);
-    const row = await this.changes.apply(apiKeySubject(id), "api_key_revoked", caller, async (em) => {
-      const keys = new ApiKeyRepository(em);
+    // Looked at under the configuration lock: of two revocations at once, one changes the key.
+    const row = await this.change(id, "api_key_revoked", caller, async (keys) => {
+      const current = await keys.find(id);
+      if (current === null) throw notFound("API key", id);
+      if (current.revokedAt !== null) throw new NothingToChange(current);
       await keys.revoke(id);
       return (await keys.find(id))!;
     });
-    await this.registry.reload();
     return viewOf(row);
   }
 
@@ -140,18 +142,25 @@ export class ApiKeyService {
    * configuration lock, so exactly one creates it.
    */
   async createFirstKey(caller: Caller): Promise<CreatedApiKey | null> {
+    // Read first: a start on a database with keys (nearly every start) takes no configuration lock.
+    if ((await this.changes.db.read((em) => new ApiKeyRepository(em).count())) > 0) return null;
     const id = randomUUID();
     const secret = newSecret();
+    const row = await this.change<StoredApiKey | null>(id, "api_key_created", caller, async (keys) => {
+      if ((await keys.count()) > 0) throw new NothingToChange(null);
+      return keys.insert({ id, name: "admin", role: "ADMIN", services: null, prefix: shownPrefix(secret), digest: digestOf(secret), rateLimit: defaultRateLimit("ADMIN"), expiresAt: null });
+    });
+    return row === null ? null : { apiKey: viewOf(row), secret };
+  }
+
+  /** One key change (SPEC §10); this instance's registry has it before the caller gets the answer. */
+  private async change<T>(id: string, mutation: string, caller: Caller, work: (keys: ApiKeyRepository) => Promise<T>): Promise<T> {
     try {
-      const row = await this.changes.apply(apiKeySubject(id), "api_key_created", caller, async (em) => {
-        const keys = new ApiKeyRepository(em);
-        if ((await keys.count()) > 0) throw new KeysExist();
-        return keys.insert({ id, name: "admin", role: "ADMIN", services: null, prefix: shownPrefix(secret), digest: digestOf(secret), rateLimit: defaultRateLimit("ADMIN"), expiresAt: null });
-      });
+      const value = await this.changes.apply(apiKeySubject(id), mutation, caller, (em) => work(new ApiKeyRepository(em)));
       await this.registry.reload();
-      return { apiKey: viewOf(row), secret };
+      return value;
     } catch (error) {
-      if (error instanceof KeysExist) return null;
+      if (error instanceof NothingToChange) return error.value as T;
       throw error;
     }
   }

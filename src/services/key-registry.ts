@@ -159,7 +159,7 @@ export class KeyRegistry {
     if (used.size === 0) return;
     this.used = new Map();
     try {
-      await this.db.read((em) => new ApiKeyRepository(em).markUsed(new Map([...used].map(([id, at]) => [id, new Date(at)]))));
+      await this.db.read((em) => new ApiKeyRepository(em).markUsed(used));
     } catch (error) {
       this.logger.debug({ err: error }, "writing when API keys were last used failed; the next flush tries again");
       for (const [id, at] of used) if (!this.used.has(id)) this.used.set(id, at);
