@@ -64,6 +64,16 @@ export function normalizeRanges(ranges: readonly SlotRange[]): SlotRange[] {
   return out;
 }
 
+/** Sorted segments with neighbours joined: a set of slots written one way. */
+export function normalizeSegments(segments: readonly Segment[]): Segment[] {
+  return normalizeRanges(segments.map((s) => ({ start: s.start, end: s.end, vid: 0 }))).map(({ start, end }) => ({ start, end }));
+}
+
+/** Equal runs of slots, field by field (jsonb does not keep key order, so no JSON comparison). */
+export function sameRuns(a: readonly (Segment & { vid?: number })[], b: readonly (Segment & { vid?: number })[]): boolean {
+  return a.length === b.length && a.every((r, i) => r.start === b[i]!.start && r.end === b[i]!.end && r.vid === b[i]!.vid);
+}
+
 /** The range holding `slot`, by binary search over sorted, disjoint ranges. */
 export function findSegment<T extends Segment>(sorted: readonly T[], slot: number): T | undefined {
   let lo = 0;

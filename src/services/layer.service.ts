@@ -1,6 +1,6 @@
 // LayerService: explicit layers (SPEC §1, §3): create, update, set ranges directly, and their views.
 
-import { countSlots, normalizeRanges } from "../engine/allocation";
+import { countSlots, normalizeRanges, normalizeSegments, sameRuns } from "../engine/allocation";
 import { validateKey, validateParams, validateServices, validateText } from "../engine/definition";
 import { DomainError, badInput, notFound } from "../engine/errors";
 import { HASH_VERSION, SLOTS_PER_LAYER } from "../engine/hashing";
@@ -39,16 +39,6 @@ const MAX_ATTRIBUTE = 128;
 
 function validateName(field: string, value: string, what: string): void {
   if (value.trim() === "" || value.length > MAX_ATTRIBUTE) throw badInput(field, `${what} must be 1-${MAX_ATTRIBUTE} characters, not blank`);
-}
-
-/** The union of ranges as plain segments: what an experiment owns after its ranges were set directly. */
-function ownedBy(ranges: readonly SlotRange[]): Segment[] {
-  return normalizeRanges(ranges.map((r) => ({ start: r.start, end: r.end, vid: 0 }))).map(({ start, end }) => ({ start, end }));
-}
-
-/** Equal runs of slots, field by field (jsonb does not keep key order, so no JSON comparison). */
-function sameRuns(a: readonly (Segment & { vid?: number })[], b: readonly (Segment & { vid?: number })[]): boolean {
-  return a.length === b.length && a.every((r, i) => r.start === b[i]!.start && r.end === b[i]!.end && r.vid === b[i]!.vid);
 }
 
 function viewOf(layer: Layer, members: readonly Experiment[]): LayerView {
@@ -160,7 +150,7 @@ export class LayerService {
       });
       for (const e of members) {
         const mine = normalizeRanges(ranges.filter((r) => ownerOf.get(r.vid) === e).map(({ start, end, vid }) => ({ start, end, vid })));
-        const slots = ownedBy(mine);
+        const slots = normalizeSegments(mine);
         if (sameRuns(slots, e.slots) && sameRuns(mine, e.ranges)) continue;
         await experiments.updateExperiment({ ...e, slots, ranges: mine, version: e.version + 1 });
       }
