@@ -18,6 +18,7 @@ import { ConfigCacheFile } from "./services/config-cache-file";
 import { AssignmentStore } from "./services/assignment-store";
 import { ConfigChanges } from "./services/config-change";
 import { ConfigChangeFeed, storedChanges } from "./services/config-change-feed";
+import { ConfigDocumentService } from "./services/config-document.service";
 import { ConfigFollower } from "./services/config-follower";
 import { DecisionService } from "./services/decision.service";
 import { ExperimentService } from "./services/experiment.service";
@@ -113,6 +114,7 @@ export async function createApp(config: AppConfig, logger: Logger, options: AppO
     apiKeys,
     flags: new FlagService(db, changes),
     flagDecisions: new FlagDecisionService(decisions, snapshots),
+    configDocuments: new ConfigDocumentService(db, changes),
   };
   const readiness = new Readiness(db, snapshots, follower);
   const server = createServer({ services, logger, production: config.production, readiness: () => readiness.report(), gate, keys });

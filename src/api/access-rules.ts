@@ -32,6 +32,7 @@ export const ACCESS_RULES: Readonly<Record<"Query" | "Mutation" | "Subscription"
     apiKeys: ADMINS,
     flag: READERS,
     flags: READERS,
+    exportConfig: READERS,
   },
   Mutation: {
     assign: DECIDERS_THAT_WRITE,
@@ -56,6 +57,7 @@ export const ACCESS_RULES: Readonly<Record<"Query" | "Mutation" | "Subscription"
     archiveFlag: CONFIGURERS,
     setForcedDecision: CONFIGURERS,
     clearForcedDecision: CONFIGURERS,
+    importConfig: CONFIGURERS,
   },
   Subscription: {
     configChanged: EVERY_KEY,

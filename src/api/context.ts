@@ -5,6 +5,7 @@ import type { ApiKeyService } from "../services/api-key.service";
 import type { AssignmentService } from "../services/assignment.service";
 import type { Caller } from "../services/caller";
 import type { ConfigChangeFeed, Subscriber } from "../services/config-change-feed";
+import type { ConfigDocumentService } from "../services/config-document.service";
 import type { DecisionService } from "../services/decision.service";
 import type { ExperimentService } from "../services/experiment.service";
 import type { FlagService } from "../services/flag.service";
@@ -21,6 +22,7 @@ export interface AppServices {
   readonly apiKeys: ApiKeyService;
   readonly flags: FlagService;
   readonly flagDecisions: FlagDecisionService;
+  readonly configDocuments: ConfigDocumentService;
 }
 
 export interface AppContext {

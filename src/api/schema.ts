@@ -5,6 +5,7 @@ import { type PubSub, buildSchemaSync } from "type-graphql";
 import { ApiKeyResolver } from "./resolvers/api-key.resolver";
 import { AssignmentResolver } from "./resolvers/assignment.resolver";
 import { ConfigChangeResolver } from "./resolvers/config-change.resolver";
+import { ConfigDocumentResolver } from "./resolvers/config-document.resolver";
 import { DecisionResolver } from "./resolvers/decision.resolver";
 import { ExperimentResolver } from "./resolvers/experiment.resolver";
 import { FlagResolver } from "./resolvers/flag.resolver";
@@ -27,7 +28,7 @@ const NO_TOPICS: PubSub = {
 
 export function buildAppSchema(): GraphQLSchema {
   return buildSchemaSync({
-    resolvers: [DecisionResolver, ExperimentResolver, LayerResolver, AssignmentResolver, ConfigChangeResolver, ApiKeyResolver, FlagResolver, FlagDecisionResolver],
+    resolvers: [DecisionResolver, ExperimentResolver, LayerResolver, AssignmentResolver, ConfigChangeResolver, ApiKeyResolver, FlagResolver, FlagDecisionResolver, ConfigDocumentResolver],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     pubSub: NO_TOPICS,
     // Domain rules are validated once, in the engine, with field paths (see engine/definition.ts).

@@ -23,7 +23,7 @@ const CATCH_UP = `
 WITH ev AS (SELECT * FROM config_changes WHERE version > $1),
      lk AS (SELECT DISTINCT unnest(layers) AS key FROM ev),
      ex AS (SELECT * FROM experiments WHERE layer_key IN (SELECT key FROM lk) AND state IN ('RUNNING', 'CONCLUDED')),
-     fk AS (SELECT DISTINCT unnest(keys) AS key FROM ev WHERE kind = 'flag')
+     fk AS (SELECT DISTINCT unnest(keys) AS key FROM ev WHERE kind IN ('flag', 'import'))
 SELECT
   (SELECT version FROM config_version WHERE id = 1) AS version,
   (SELECT ${JSON_LIST(`json_build_object('version', version, 'kind', kind, 'keys', keys, 'services', services, 'layers', layers,

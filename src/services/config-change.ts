@@ -4,7 +4,7 @@
 import type { EntityManager } from "typeorm";
 import type { Logger } from "../logger";
 import { ChangeLogRepository } from "../persistence/change-log.repository";
-import { type ChangeTouch, ConfigChangeRepository } from "../persistence/config-change.repository";
+import { type ChangeKind, type ChangeTouch, ConfigChangeRepository } from "../persistence/config-change.repository";
 import type { Database } from "../persistence/database";
 import type { Caller } from "./caller";
 
@@ -25,6 +25,25 @@ export interface CatchUp {
 }
 
 const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])].sort();
+
+/** What a change of many objects names: its keys (none: nothing to commit) and the services and layers they touch. */
+export interface ManyChanged<T> {
+  readonly value: T;
+  readonly keys: readonly string[];
+  readonly services: readonly string[];
+  readonly layers: readonly string[];
+}
+
+interface Committed<T> extends ManyChanged<T> {
+  readonly kind: ChangeKind;
+}
+
+/** Rolls back a transaction that found nothing to change, carrying its answer out. */
+class NothingCommitted<T> extends Error {
+  constructor(readonly value: T) {
+    super("nothing to commit");
+  }
+}
 
 /** An API key touches no service and no layer: followers recompile nothing for it. */
 const UNTOUCHED: ChangeTouch = { services: [], layers: [] };
@@ -52,32 +71,47 @@ export class ConfigChanges {
    * catches up before the caller gets its answer, so a decision made after a mutation returns
    * sees it (the NOTIFY it sent then finds the snapshot current: no second reload).
    */
-  async apply<T>(subject: ChangeSubject, mutation: string, caller: Caller, work: (em: EntityManager) => Promise<T>): Promise<T> {
-    const result = await this.db.transaction(async (em) => {
-      const log = new ChangeLogRepository(em);
-      const events = new ConfigChangeRepository(em);
-      const version = await log.bumpVersion();
+  apply<T>(subject: ChangeSubject, mutation: string, caller: Caller, work: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.commit(mutation, caller, async (em, events) => {
       const before = await touchOf(events, subject);
       const value = await work(em);
       const after = await touchOf(events, subject);
-      await log.append({ key: subject.key, mutation, actor: caller.actor, apiKey: caller.key?.name ?? null, configVersion: version });
-      await events.append({
-        version,
-        kind: subject.kind,
-        keys: [subject.key],
-        services: union(before.services, after.services),
-        layers: union(before.layers, after.layers),
-        mutation,
-        actor: caller.actor,
-        apiKey: caller.key?.name ?? null,
-      });
-      return value;
+      return { value, kind: subject.kind, keys: [subject.key], services: union(before.services, after.services), layers: union(before.layers, after.layers) };
     });
+  }
+
+  /**
+   * A change of many objects at once (an import): one version, one change record per key it names,
+   * one change event of kind `import`. `work` gets the version it will commit under; when it names
+   * no key nothing is committed and the version stays.
+   */
+  applyMany<T>(mutation: string, caller: Caller, work: (em: EntityManager, version: number) => Promise<ManyChanged<T>>): Promise<T> {
+    return this.commit(mutation, caller, async (em, _events, version) => ({ ...(await work(em, version)), kind: "import" }));
+  }
+
+  private async commit<T>(mutation: string, caller: Caller, work: (em: EntityManager, events: ConfigChangeRepository, version: number) => Promise<Committed<T>>): Promise<T> {
+    let result: T;
+    try {
+      result = await this.db.transaction(async (em) => {
+        const log = new ChangeLogRepository(em);
+        const events = new ConfigChangeRepository(em);
+        const version = await log.bumpVersion();
+        const done = await work(em, events, version);
+        if (done.keys.length === 0) throw new NothingCommitted(done.value);
+        const apiKey = caller.key?.name ?? null;
+        for (const key of done.keys) await log.append({ key, mutation, actor: caller.actor, apiKey, configVersion: version });
+        await events.append({ version, kind: done.kind, keys: done.keys, services: done.services, layers: done.layers, mutation, actor: caller.actor, apiKey });
+        return done.value;
+      });
+    } catch (error) {
+      if (error instanceof NothingCommitted) return error.value as T;
+      throw error;
+    }
     try {
       await this.follower.catchUp();
     } catch (error) {
       // The change is committed; the follower's next catch-up picks it up.
-      this.logger.error({ err: error, key: subject.key, mutation }, "catching up after a change failed");
+      this.logger.error({ err: error, mutation }, "catching up after a change failed");
     }
     return result;
   }

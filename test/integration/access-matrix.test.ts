@@ -128,6 +128,7 @@ const OPERATIONS: Readonly<Record<string, Row>> = {
   apiKeys: { may: [A], query: `{ apiKeys { id name } }` },
   flag: { may: READERS, query: `query($k: String!) { flag(key: $k) { key } }`, variables: () => ({ k: FLAG }) },
   flags: { may: READERS, query: `query($s: String) { flags(service: $s) { key } }`, variables: () => ({ s: WEB }) },
+  exportConfig: { may: READERS, query: `{ exportConfig }` },
   assign: {
     may: [A, D, S],
     query: `mutation($e: String!, $a: String!) { assign(experiment: $e, actor: $a) { variant } }`,
@@ -169,6 +170,11 @@ const OPERATIONS: Readonly<Record<string, Row>> = {
   },
   clearForcedDecision: { may: CONFIGURERS, query: `mutation($k: String!) { clearForcedDecision(flag: $k, rule: "everyone", actor: "u1") }`, variables: (r) => ({ k: `${P}_f_${lower(r)}` }) },
   archiveFlag: { may: CONFIGURERS, query: `mutation($k: String!) { archiveFlag(key: $k) { archived } }`, variables: (r) => ({ k: `${P}_f_${lower(r)}` }) },
+  importConfig: {
+    may: CONFIGURERS,
+    query: `mutation($d: JSON!) { importConfig(document: $d) { applied configVersion } }`,
+    variables: (r) => ({ d: { format: "tessera.config/v1", layers: [{ key: `${P}_il_${lower(r)}`, services: [WEB] }] } }),
+  },
   createApiKey: { may: [A], query: `mutation($n: String!) { createApiKey(input: {name: $n, role: VIEWER}) { apiKey { id } } }`, variables: (r) => ({ n: `${P}-made-by-${lower(r)}` }) },
   revokeApiKey: { may: [A], query: `mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }`, variables: (r) => ({ id: victims[r].id }) },
 };
