@@ -15,7 +15,8 @@ function fieldChanges<T extends object>(before: T, after: T, fields: readonly (k
     const a = before[field];
     const b = after[field];
     if (sameJson(json(a), json(b))) return [];
-    return typeof a === "object" || typeof b === "object" ? [field] : [`${field} ${shown(a)} → ${shown(b)}`];
+    const structured = (a !== null && typeof a === "object") || (b !== null && typeof b === "object");
+    return structured ? [field] : [`${field} ${shown(a)} → ${shown(b)}`];
   });
 }
 

@@ -2,11 +2,11 @@
 // taken as written; otherwise weights and traffic move as few slots as possible, and new experiments take
 // the lowest free slots.
 
-import { countSlots, normalizeRanges, normalizeSegments, sameRuns, splitContiguous } from "./allocation";
+import { countSlots, normalizeRanges, normalizeSegments, splitContiguous } from "./allocation";
 import type { DocumentExperiment, DocumentVariant } from "./config-document";
 import { DomainError, badInput } from "./errors";
 import { SLOTS_PER_LAYER } from "./hashing";
-import { lowestSlots, reallocate } from "./reallocation";
+import { lowestSlots, reallocate, targetCounts } from "./reallocation";
 import type { Segment, SlotRange } from "./types";
 
 export interface PlacementRequest {
@@ -40,14 +40,14 @@ function checkSegments(path: string, segments: readonly Segment[]): void {
   });
 }
 
-/** Slots and ranges written in the document: checked, and taken as they are. */
-function givenPlacement(request: PlacementRequest, path: string): Placement {
+/** Slots and ranges written in the document, checked; null when they are stale (see `takesWritten`). */
+function writtenPlacement(request: PlacementRequest, path: string): Placement | null {
   const slots = request.slots!;
   const ranges = request.ranges!;
   checkSegments(`${path}.slots`, slots);
   checkSegments(`${path}.ranges`, ranges);
   const owned = normalizeSegments(slots);
-  if (request.traffic !== null && countSlots(owned) !== request.traffic) {
+  if (request.current === null && request.traffic !== null && countSlots(owned) !== request.traffic) {
     throw badInput(`${path}.traffic`, `traffic is ${request.traffic} but the slots hold ${countSlots(owned)}`);
   }
   const inside = new Uint8Array(SLOTS_PER_LAYER);
@@ -56,13 +56,36 @@ function givenPlacement(request: PlacementRequest, path: string): Placement {
     if (!request.variants.some((v) => v.vid === r.vid)) throw badInput(`${path}.ranges[${i}].vid`, `vid ${r.vid} is not a variant of "${request.key}"`);
     if (inside.subarray(r.start, r.end).includes(0)) throw badInput(`${path}.ranges[${i}]`, `${segmentText(r)} is not inside the slots "${request.key}" owns`);
   });
-  return { slots: owned, ranges: normalizeRanges(ranges.map(({ start, end, vid }) => ({ start, end, vid }))) };
+  const written = { slots: owned, ranges: normalizeRanges(ranges.map(({ start, end, vid }) => ({ start, end, vid }))) };
+  return takesWritten(request, written) ? written : null;
 }
 
-/** Whether the document gives exactly the slots and ranges the experiment has now (a stale copy, or no change). */
-function givesCurrent(request: PlacementRequest): boolean {
-  const { current, slots, ranges } = request;
-  return current !== null && slots !== null && ranges !== null && sameRuns(normalizeSegments(slots), current.slots) && sameRuns(normalizeRanges(ranges), current.ranges);
+/** Whether slots and ranges are what `traffic` and the weights make: each variant serves exactly its share. */
+function followsWeights(slots: readonly Segment[], ranges: readonly SlotRange[], variants: readonly DocumentVariant[], traffic: number): boolean {
+  if (countSlots(slots) !== traffic) return false;
+  const targets = targetCounts(traffic, variants);
+  const served = new Map<number, number>();
+  for (const r of ranges) served.set(r.vid, (served.get(r.vid) ?? 0) + r.end - r.start);
+  return variants.every((v, i) => (served.get(v.vid) ?? 0) === targets[i]);
+}
+
+const sameWeights = (a: readonly DocumentVariant[], b: readonly DocumentVariant[]) =>
+  a.length === b.length && a.every((v, i) => v.vid === b[i]!.vid && v.weight === b[i]!.weight);
+
+/**
+ * Whether slots written in the document are taken as written. Always for a new experiment (a round
+ * trip keeps ranges set directly, 001 style). For an existing one, when they follow its weights; when
+ * they do not, they are stale if the weights or traffic changed (the weights then decide, moving as
+ * little as possible) or if what is stored follows the weights (a document whose ranges were not
+ * updated after an earlier import changed them); otherwise they were set directly and are kept.
+ */
+function takesWritten(request: PlacementRequest, written: Placement): boolean {
+  const { current, variants } = request;
+  if (current === null) return true;
+  const traffic = request.traffic ?? countSlots(written.slots);
+  if (followsWeights(written.slots, written.ranges, variants, traffic)) return true;
+  if (!sameWeights(current.variants, variants) || traffic !== countSlots(current.slots)) return false;
+  return !followsWeights(current.slots, current.ranges, variants, traffic);
 }
 
 class LayerOccupancy {
@@ -125,8 +148,8 @@ export function placeLayer(layer: string, implicit: boolean, requests: readonly 
       ? { slots: [], ranges: [] }
       : request.path === null
         ? { slots: [...request.current!.slots], ranges: [...request.current!.ranges] }
-        : request.slots !== null && !givesCurrent(request)
-          ? givenPlacement(request, request.path)
+        : request.slots !== null
+          ? writtenPlacement(request, request.path)
           : null;
     if (fixed === null) rest.push(request);
     else {
