@@ -105,6 +105,11 @@ class LayerOccupancy {
     }
   }
 
+  /** Gives back every slot `key` holds. */
+  release(key: string): void {
+    for (let slot = 0; slot < SLOTS_PER_LAYER; slot++) if (this.owner[slot] === key) this.owner[slot] = null;
+  }
+
   /** Slots nobody owns, and those `key` owns. */
   freeFor(key: string): Segment[] {
     const mask = new Uint8Array(SLOTS_PER_LAYER);
@@ -173,6 +178,7 @@ export function placeLayer(layer: string, implicit: boolean, requests: readonly 
       });
     }
     const next = reallocate({ owned: current.slots, ranges: current.ranges, variants: request.variants, traffic, free });
+    occupancy.release(request.key);
     occupancy.take(request.key, path, next.owned);
     placed.set(request.key, { slots: next.owned, ranges: next.ranges });
   }
