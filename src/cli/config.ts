@@ -95,6 +95,20 @@ function readDocument(file: string): unknown {
   }
 }
 
+/** Indented JSON with every flat object or list that fits in a line on one line: a slot range per line reads (and diffs) better. */
+function printed(value: unknown, indent = ""): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value);
+  const entries: Array<[string | null, unknown]> = Array.isArray(value) ? value.map((v) => [null, v]) : Object.entries(value);
+  const label = (key: string | null) => (key === null ? "" : `${JSON.stringify(key)}: `);
+  const [open, close] = Array.isArray(value) ? ["[", "]"] : ["{", "}"];
+  if (entries.every(([, v]) => v === null || typeof v !== "object")) {
+    const line = `${open}${entries.map(([k, v]) => `${label(k)}${JSON.stringify(v)}`).join(", ")}${close}`;
+    if (indent.length + line.length <= 100) return line;
+  }
+  const inner = `${indent}  `;
+  return `${open}\n${entries.map(([k, v]) => `${inner}${label(k)}${printed(v, inner)}`).join(",\n")}\n${indent}${close}`;
+}
+
 const SIGNS: Readonly<Record<PlannedChange["action"], string>> = { CREATE: "+", UPDATE: "~", DELETE: "-" };
 
 /** The plan as a reviewer reads it: one line per object, then a count. */
@@ -140,7 +154,7 @@ async function main(argv: readonly string[]): Promise<number> {
   };
   if (command === "export" && file === undefined) {
     const { exportConfig } = await graphql<{ exportConfig: unknown }>(connection, EXPORT);
-    const text = `${JSON.stringify(exportConfig, null, 2)}\n`;
+    const text = `${printed(exportConfig)}\n`;
     if (values.out) writeFileSync(values.out, text);
     else process.stdout.write(text);
     return 0;
