@@ -46,6 +46,8 @@ async function sameDecisions(count: number): Promise<void> {
     const [onA, onB] = await Promise.all([a.gql(DECIDE, { c: context }), b.gql(DECIDE, { c: context })]);
     const sourceless = (data: any) => JSON.parse(JSON.stringify(data).replace(/"source":"(STICKY|BUCKET)"/g, '"source":"decided"'));
     expect(sourceless(ok(onB))).toEqual(sourceless(ok(onA)));
+    // The flag the import made is served, on A (which caught up by the same read) as on B.
+    expect(ok(onA).decideFlags.flags.map((f: { flag: string }) => f.flag)).toEqual(["imp_flag"]);
   }
 }
 
