@@ -2,7 +2,7 @@
 // (same gate verdict, same DecisionService round) and written straight to JSON, without GraphQL.
 
 import type http from "node:http";
-import { Kind, type OperationDefinitionNode, parse } from "graphql";
+import { type FieldNode, Kind, type ListValueNode, type OperationDefinitionNode, parse, type StringValueNode } from "graphql";
 import type { ServiceDecision } from "../engine/answer";
 import { isJsonObject } from "../engine/definition";
 import { badInput, DomainError, type DomainErrorCode } from "../engine/errors";
@@ -10,16 +10,73 @@ import type { Logger } from "../logger";
 import type { ResponseBatch } from "../response-batch";
 import type { Decision, DecisionService } from "../services/decision.service";
 import type { AccessGate } from "./access-gate";
+import type { AccessRefusal } from "./access-refusal";
+import type { OperationAccess } from "./operation-access";
+import type { Caller } from "../services/caller";
 import { isJsonContentType, readBody, sendBadRequest, sendJson, sendRefusal } from "./http-json";
 import { quoteString, writeAny } from "./result-json";
 
 /**
- * How the gate judges POST /experiment: as this `decide`, with the body's services as `$services`. So
- * decide's role rule, an SDK key's services (403 naming the service, field `services`) and the rate
- * limit (one token, as one decide) hold here with no second copy of them.
+ * How the gate judges POST /experiment: as this `decide`, with the body's services. So decide's role
+ * rule, an SDK key's services (403 naming the service, field `services`) and the rate limit (one
+ * token, as one decide) hold here with no second copy of them.
  */
 const AS_DECIDE = parse(`query PostExperiment($services: [String!]!, $context: JSON!, $requestId: String) {
   decide(services: $services, context: $context, requestId: $requestId) { configVersion } }`);
+
+/** Service lists judged as literals (see DecideAccess): at most this many, each at most this long in all. */
+const MAX_LITERAL_LISTS = 1_000;
+const MAX_LITERAL_CHARS = 1_000;
+
+/**
+ * The gate's view of a request as `decide`. With the services as a variable, the gate reads them on
+ * every request; written as a literal, its verdict for a limited key is worked out once per key and
+ * then looked up (access-gate.ts). An SDK asks for the same few lists again and again, so each list
+ * gets its own `decide(services: [...])` operation, up to a bound; past it (or for a list too long to
+ * keep) the variable form is judged per request, with the same verdicts.
+ */
+class DecideAccess {
+  private readonly operation: OperationDefinitionNode;
+  private readonly byVariable: OperationAccess;
+  private readonly single = new Map<string, OperationAccess>();
+  private readonly lists = new Map<string, OperationAccess>();
+  private kept = 0;
+
+  constructor(private readonly gate: AccessGate) {
+    this.operation = AS_DECIDE.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
+    this.byVariable = gate.accessOf(AS_DECIDE, this.operation);
+  }
+
+  admit(caller: Caller, services: readonly string[]): AccessRefusal | null {
+    const one = services.length === 1;
+    const name = one ? services[0]! : JSON.stringify(services);
+    const known = (one ? this.single : this.lists).get(name);
+    if (known !== undefined) return this.gate.admit(caller, known, undefined);
+    if (name.length > MAX_LITERAL_CHARS) return this.gate.admit(caller, this.byVariable, { services });
+    if (this.kept >= MAX_LITERAL_LISTS) {
+      this.single.clear();
+      this.lists.clear();
+      this.kept = 0;
+    }
+    const access = this.literal(services);
+    (one ? this.single : this.lists).set(name, access);
+    this.kept++;
+    return this.gate.admit(caller, access, undefined);
+  }
+
+  /** The operation with `services: ["a", …]` written in, built as a syntax tree (no text is parsed, so no name can inject). */
+  private literal(services: readonly string[]): OperationAccess {
+    const field = this.operation.selectionSet.selections[0] as FieldNode;
+    const list: ListValueNode = { kind: Kind.LIST, values: services.map((value): StringValueNode => ({ kind: Kind.STRING, value })) };
+    const args = field.arguments!.map((a) => (a.name.value === "services" ? { ...a, value: list } : a));
+    const operation: OperationDefinitionNode = {
+      ...this.operation,
+      variableDefinitions: this.operation.variableDefinitions!.filter((v) => v.variable.name.value !== "services"),
+      selectionSet: { ...this.operation.selectionSet, selections: [{ ...field, arguments: args }] },
+    };
+    return this.gate.accessOf({ ...AS_DECIDE, definitions: [operation] }, operation);
+  }
+}
 
 /** A DomainError's HTTP status here (GraphQL answers them with 200 and `errors`; this API has statuses). Exhaustive on purpose. */
 const STATUS: Record<DomainErrorCode, number> = {
@@ -99,8 +156,7 @@ export interface ExperimentEndpointDeps {
  * (413 for a body too large, else a masked 500).
  */
 export function experimentEndpoint(deps: ExperimentEndpointDeps): (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> {
-  const operation = AS_DECIDE.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
-  const access = deps.gate.accessOf(AS_DECIDE, operation);
+  const access = new DecideAccess(deps.gate);
   const answer = (res: http.ServerResponse, decision: Decision) => deps.answers.json(res, experimentJson(decision.results));
 
   return async (req, res) => {
@@ -113,7 +169,7 @@ export function experimentEndpoint(deps: ExperimentEndpointDeps): (req: http.Inc
     const raw = await readBody(req);
     try {
       const request = readRequest(raw);
-      const refused = deps.gate.admit(caller, access, { services: request.services });
+      const refused = access.admit(caller, request.services);
       if (refused !== null) return sendRefusal(res, refused);
       const decision = deps.decisions.decide(request, false, caller);
       if (!isPromise(decision)) return answer(res, decision);

@@ -218,11 +218,29 @@ describe("access (SPEC §13): as decide", () => {
     expect(firstError(viaPost)?.extensions).toEqual({ code: "FORBIDDEN", field: "services", service: OTHER });
     expect(viaPost.body.errors).toEqual(viaGraphQL.body.errors);
     expect(viaGraphQL.status).toBe(403);
+    // The verdict is the key's: the same list again is refused to it, and allowed to a key of every service.
+    expect((await postExperiment({ services: [SHOP, OTHER], context }, sdk.headers)).status).toBe(403);
+    expect((await postExperiment({ services: [SHOP, OTHER], context: { user_id: "admin" } })).status).toBe(200);
+    // A list too long to be judged once per key is judged per request, alike.
+    const long = `${OTHER}_${"y".repeat(1000)}`;
+    const longReply = await postExperiment({ services: [SHOP, long], context }, sdk.headers);
+    expect([longReply.status, firstError(longReply)?.extensions]).toEqual([403, { code: "FORBIDDEN", field: "services", service: long.slice(0, 100) }]);
+    expect((await postExperiment({ services: [SHOP, SHOP], context: { user_id: "insider" } }, sdk.headers)).status).toBe(200);
     // A decision for a witness after the refusal: once its exposure is stored, the intruder's would be too.
     await experimentResults([OTHER], { user_id: "witness" });
     for (let i = 0; i < 200 && (await exposureLog(server, otherExp, "witness")).length === 0; i++) await new Promise((r) => setTimeout(r, 25));
     expect(await exposureLog(server, otherExp, "intruder")).toEqual([]);
     expect(await storedAssignment(server, otherExp, "intruder")).toBeNull();
+  });
+
+  it("past 1,000 service lists judged once per key, the verdicts stay right", async () => {
+    const sdk = await createKey(server, { name: `${P}-sdk-many`, role: "SDK", services: [SHOP], rateLimit: 100_000 });
+    for (let i = 0; i < 1_050; i++) {
+      const reply = await postExperiment({ services: [SHOP, `${P}_many_${i}`], context: { user_id: "many" } }, sdk.headers);
+      if (reply.status !== 403) throw new Error(`list ${i}: ${reply.status}`);
+    }
+    expect((await postExperiment({ services: [SHOP], context: { user_id: "many" } }, sdk.headers)).status).toBe(200);
+    expect((await postExperiment({ services: [OTHER], context: { user_id: "many" } }, sdk.headers)).status).toBe(403);
   });
 
   /** Sends until one is refused (at most 200); checks the bucket's contract: a full bucket passes, and no more than it plus what refills meanwhile. */
