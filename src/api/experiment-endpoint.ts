@@ -8,11 +8,11 @@ import { isJsonObject } from "../engine/definition";
 import { badInput, DomainError, type DomainErrorCode } from "../engine/errors";
 import type { Logger } from "../logger";
 import type { ResponseBatch } from "../response-batch";
+import type { Caller } from "../services/caller";
 import type { Decision, DecisionService } from "../services/decision.service";
 import type { AccessGate } from "./access-gate";
 import type { AccessRefusal } from "./access-refusal";
 import type { OperationAccess } from "./operation-access";
-import type { Caller } from "../services/caller";
 import { isJsonContentType, readBody, sendBadRequest, sendJson, sendRefusal } from "./http-json";
 import { quoteString, writeAny } from "./result-json";
 
