@@ -1,4 +1,4 @@
-// createServer(deps): node:http + Apollo on /graphql, graphql-ws on the same path, /healthz and /readyz;
+// createServer(deps): node:http + Apollo on /graphql, graphql-ws on the same path, POST /experiment, /healthz and /readyz;
 // no listen (tests use it).
 
 import http from "node:http";
@@ -8,12 +8,13 @@ import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin
 import type { ExecutionResult } from "graphql";
 import type { AccessGate } from "./api/access-gate";
 import { accessPlugin } from "./api/access-plugin";
-import type { AccessRefusal } from "./api/access-refusal";
 import { headerValue } from "./api/caller";
+import { BodyError, isJsonContentType, readBody, sendBadRequest, sendJson, sendRefusal } from "./api/http-json";
 import { CompiledQueries } from "./api/compiled-queries";
 import { queryLimitRules, queryParseOptions } from "./api/query-limits";
 import type { AppContext, AppServices } from "./api/context";
 import { createErrorFormatter } from "./api/errors";
+import { experimentEndpoint } from "./api/experiment-endpoint";
 import { buildAppSchema } from "./api/schema";
 import { serveSubscriptions } from "./api/subscription-server";
 import { refuseSubscriptionsOverHttp } from "./api/subscriptions-over-http";
@@ -42,36 +43,6 @@ export interface TesseraServer {
   stop(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 1 << 20;
-
-class BodyError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
-}
-
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const tooLarge = () => new BodyError(413, `request body exceeds ${MAX_BODY_BYTES} bytes`);
-    if (Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES) {
-      reject(tooLarge());
-      return;
-    }
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      // Past the limit the rest is read and dropped (the 413 closes the connection),
-      // so the client gets the answer instead of a reset.
-      if (size > MAX_BODY_BYTES) reject(tooLarge());
-      else chunks.push(chunk);
-    });
-    // Most bodies arrive in one chunk: decoded as it is, without the copy concat makes.
-    req.on("end", () => resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
 /** answered: the fast path sent the answer; admitted: it let the request in but leaves the answer to Apollo; declined: Apollo does all. */
 type FastPathOutcome = "answered" | "admitted" | "declined";
 
@@ -79,29 +50,9 @@ const NO_CALLER = { actor: null, requestId: null, key: null } as const;
 
 const isPromise = <T>(value: T | Promise<T>): value is Promise<T> => typeof (value as Promise<T>)?.then === "function";
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...headers,
-    "content-type": "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(text),
-    ...(status === 413 ? { connection: "close" } : {}),
-  });
-  res.end(text);
-}
-
-const sendRefusal = (res: http.ServerResponse, refusal: AccessRefusal): void => sendJson(res, refusal.status, refusal.body(), refusal.headers());
-
 /** Apollo's development landing page: a static page a browser loads without headers; every operation it sends needs a key. */
 const isLandingPageRequest = (req: http.IncomingMessage): boolean =>
   req.method === "GET" && (req.url ?? "").indexOf("?") === -1 && (req.headers.accept ?? "").includes("text/html");
-
-function sendBadRequest(res: http.ServerResponse, status: number, message: string, field = "body"): void {
-  sendJson(res, status, { errors: [{ message, extensions: { code: "BAD_USER_INPUT", field } }] });
-}
-
-/** application/json, with or without parameters (charset); `application/jsonx` or `text/plain; x=application/json` are not. */
-const isJsonContentType = (header: string | undefined): boolean => header?.split(";")[0]?.trim().toLowerCase() === "application/json";
 
 interface GraphQLBody {
   readonly query?: unknown;
@@ -131,6 +82,7 @@ export function createServer(deps: ServerDeps): TesseraServer {
   // Two instances: Apollo instruments the resolvers of its schema in place, the fast path needs them bare.
   const compiled = new CompiledQueries(buildAppSchema(), !deps.production);
   const answers = new ResponseBatch();
+  const experiment = experimentEndpoint({ gate: deps.gate, decisions: deps.services.decisions, answers, logger: deps.logger });
   const formatError = createErrorFormatter(deps.logger, deps.production);
   const apollo = new ApolloServer<AppContext>({
     schema: buildAppSchema(),
@@ -227,12 +179,13 @@ export function createServer(deps: ServerDeps): TesseraServer {
     const path = query === -1 ? url : url.slice(0, query);
     const handle = async () => {
       if (path === "/graphql") return handleGraphQL(req, res);
+      if (path === "/experiment") return experiment(req, res);
       if (path === "/healthz") return sendJson(res, 200, { status: "ok" });
       if (path === "/readyz") {
         const report = await deps.readiness();
         return sendJson(res, report.status === "unavailable" ? 503 : 200, report);
       }
-      sendJson(res, 404, { error: "not found: use POST /graphql" });
+      sendJson(res, 404, { error: "not found: use POST /graphql or POST /experiment" });
     };
     handle().catch((error: unknown) => {
       if (error instanceof BodyError) return sendBadRequest(res, error.status, error.message);

@@ -21,6 +21,9 @@ export const SMALL_QUERY = "{ hello }";
 export const decideBody = (service: string, context: BenchContext): string =>
   JSON.stringify({ query: decideQuery(service), variables: { c: context } });
 
+/** POST /experiment's body (SPEC §15, 001's API): the same decision as `decideBody`'s. */
+export const experimentBody = (service: string, context: BenchContext): string => JSON.stringify({ services: [service], context });
+
 export const batchBody = (service: string, contexts: readonly BenchContext[]): string =>
   JSON.stringify({ query: DECIDE_BATCH_QUERY, variables: { r: contexts.map((c) => ({ services: [service], context: c })) } });
 

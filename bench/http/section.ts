@@ -8,8 +8,8 @@ import { alternate } from "../stats";
 import { makeContexts } from "../workload";
 import type { ReadyMessage } from "./child-entry";
 import { loadPlan, problems, runLoad } from "./load";
-import { BATCH_SIZE, batchBody, decideBody, POOL_SIZE, SMALL_BODY } from "./requests";
-import { checkBatch, seedTessera, startTessera, type TesseraServer, useSdkKey, warmUp } from "./tessera-server";
+import { BATCH_SIZE, batchBody, decideBody, experimentBody, POOL_SIZE, SMALL_BODY } from "./requests";
+import { checkBatch, checkExperiment, experimentUrl, seedTessera, startTessera, type TesseraServer, useSdkKey, warmUp } from "./tessera-server";
 
 const CONNECTIONS = 50;
 const SETTLE_MS = 1_500;
@@ -34,6 +34,7 @@ export async function httpRows(options: BenchOptions): Promise<Row[]> {
   const { seconds, warmSeconds, rounds, service, prefix } = loadPlan(options);
   const pool = makeContexts(POOL_SIZE);
   const decideBodies = pool.map((c) => decideBody(service, c));
+  const experimentBodies = pool.map((c) => experimentBody(service, c));
   const batches = Array.from({ length: POOL_SIZE / BATCH_SIZE }, (_, b) => pool.slice(b * BATCH_SIZE, (b + 1) * BATCH_SIZE));
   const batchBodies = batches.map((contexts) => batchBody(service, contexts));
 
@@ -66,6 +67,7 @@ export async function httpRows(options: BenchOptions): Promise<Row[]> {
         notes.decide.push(`warm-up (first decide of ${POOL_SIZE} actors, 10 concurrent) ${(w.ms / 1000).toFixed(2)} s; then sources ${w.sources}`);
         notes.decide.push("with an SDK key limited to the service: authenticated, role and services checked, rate-limited");
         await checkBatch(tessera, batchBodies[0], batches[0]);
+        await checkExperiment(tessera, service, experimentBodies.slice(0, 20), pool.slice(0, 20));
       } catch (error) {
         tesseraFailure = `the Tessera server failed before the load: ${error instanceof Error ? error.message : String(error)}`;
       }
@@ -92,6 +94,8 @@ export async function httpRows(options: BenchOptions): Promise<Row[]> {
       contenders.push(
         { name: "decide", url: tessera.url, bodies: decideBodies, headers: tessera.headers },
         { name: "decideBatch 100", url: tessera.url, bodies: batchBodies, headers: tessera.headers },
+        // The same decisions through SPEC §15's API, with the same SDK key: GraphQL's cost, measured by its absence.
+        { name: "POST /experiment", url: experimentUrl(tessera), bodies: experimentBodies, headers: tessera.headers },
       );
     }
     // The AUTH=off twin gets the batches too: each server's decide rounds then follow the same work
@@ -143,6 +147,21 @@ export async function httpRows(options: BenchOptions): Promise<Row[]> {
         target: { cmp: ">=", bound: 0.9 },
         failure: either(tesseraFailure, offFailure, problems(runs("decide")), problems(runs("decide AUTH=off"))),
         notes: notes.keys,
+      }),
+      makeRow({
+        name: "POST /experiment req/s vs bare",
+        value: rps("POST /experiment"),
+        baseline: rps("bare"),
+        // SPEC §11 names no bound for it; decide's is the floor: the same decision with less to do.
+        target: { cmp: ">=", bound: 0.3 },
+        failure: either(tesseraFailure, problems(runs("POST /experiment")), bareProblems && `bare: ${bareProblems}`),
+        notes: ["the bare server answers decide's body (a little longer than POST /experiment's)"],
+      }),
+      makeRow({
+        name: "POST /experiment req/s vs decide",
+        value: rps("POST /experiment"),
+        baseline: rps("decide"),
+        failure: either(tesseraFailure, problems(runs("POST /experiment")), problems(runs("decide"))),
       }),
       makeRow({
         name: "Apollo constant req/s vs bare",

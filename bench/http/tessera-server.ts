@@ -140,3 +140,18 @@ export async function checkBatch(server: TesseraServer, body: string, contexts: 
     if (d.results[0]?.experiments.length !== want) throw new Error(`decideBatch item ${i}: expected ${want} experiments`);
   });
 }
+
+/** POST /experiment's URL on the same server as `url` (/graphql). */
+export const experimentUrl = (server: TesseraServer): string => server.url.replace(/\/graphql$/, "/experiment");
+
+/** One POST /experiment per context, each checked against decide's count of experiments before it is put under load. */
+export async function checkExperiment(server: TesseraServer, service: string, bodies: readonly string[], contexts: readonly BenchContext[]): Promise<void> {
+  for (let i = 0; i < contexts.length; i++) {
+    const response = await fetch(experimentUrl(server), { method: "POST", headers: { "content-type": "application/json", ...server.headers }, body: bodies[i] });
+    const r = (await response.json()) as { results?: Record<string, { vids: number[]; matched_layers: string[] }>; errors?: { message: string }[] };
+    if (response.status !== 200 || r.errors?.length) throw new Error(`POST /experiment: ${response.status} ${r.errors?.[0]?.message ?? ""}`);
+    const want = ruleHolds(contexts[i]) ? LAYER_COUNT : 0;
+    const got = r.results?.[service];
+    if (got?.vids.length !== want || got.matched_layers.length !== want) throw new Error(`POST /experiment for ${contexts[i].user_id}: expected ${want} vids and layers`);
+  }
+}

@@ -15,6 +15,7 @@ const ADMINS: Rule = new Set(["ADMIN"]);
 
 export const ACCESS_RULES: Readonly<Record<"Query" | "Mutation" | "Subscription", Readonly<Record<string, Rule>>>> = {
   Query: {
+    // POST /experiment is judged as decide (experiment-endpoint.ts): this rule is its rule too.
     decide: EVERY_KEY,
     decideBatch: EVERY_KEY,
     decideFlags: EVERY_KEY,

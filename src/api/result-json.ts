@@ -26,7 +26,7 @@ export type ResultJson = (result: { readonly data?: unknown }) => string;
 /** Characters a JSON string must escape: quote, backslash, controls; surrogates (a lone one is escaped). */
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
-function quoteString(text: string): string {
+export function quoteString(text: string): string {
   return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
 }
 
@@ -47,7 +47,7 @@ function isFrozenJson(value: unknown): boolean {
 }
 
 /** A custom scalar's serialized value (JSON, DateTime): anything JSON.stringify takes. */
-function writeAny(value: unknown): string {
+export function writeAny(value: unknown): string {
   if (typeof value === "string") return quoteString(value);
   if (typeof value !== "object" || value === null) return JSON.stringify(value) ?? "null";
   const known = frozenText.get(value);
