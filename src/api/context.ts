@@ -21,6 +21,8 @@ export interface AppServices {
   readonly apiKeys: ApiKeyService;
   readonly flags: FlagService;
   readonly flagDecisions: FlagDecisionService;
+  /** The configuration version served: the database's, or in file mode the files' (each reload is one). */
+  readonly configVersion: () => number | Promise<number>;
 }
 
 export interface AppContext {

@@ -33,8 +33,8 @@ export class ExperimentResolver {
   }
 
   @Query(() => Int)
-  configVersion(@Ctx() ctx: AppContext): Promise<number> {
-    return ctx.services.experiments.configVersion();
+  configVersion(@Ctx() ctx: AppContext): number | Promise<number> {
+    return ctx.services.configVersion();
   }
 
   @Mutation(() => ExperimentType)
