@@ -5,6 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { AppConfig, ConfigSource } from "../../src/config";
+import type { Logger } from "../../src/logger";
 import { ok } from "./factories";
 import { startTestServer, type TestServer } from "./test-server";
 
@@ -87,10 +88,11 @@ export function layeredFolders(): LayeredFolders {
 }
 
 /** A server in file mode; `storage: "none"` runs it without any database. */
-export function startFileServer(source: ConfigSource, options: { storage?: "database" | "none"; config?: Partial<AppConfig> } = {}): Promise<TestServer> {
+export function startFileServer(source: ConfigSource, options: { storage?: "database" | "none"; config?: Partial<AppConfig>; logger?: Logger } = {}): Promise<TestServer> {
   const withoutDatabase = options.storage === "none";
   return startTestServer({
     config: { configSource: source, ...options.config },
+    logger: options.logger,
     ...(withoutDatabase ? { database: { config: { kind: "none" }, drop: async () => {} } } : {}),
   });
 }
