@@ -97,6 +97,28 @@ export function startFileServer(source: ConfigSource, options: { storage?: "data
   });
 }
 
+/** Registers a server over fresh README folders for the enclosing describe (or file), stopped and removed after it. */
+export function fileServerPerSuite(options: { logger?: Logger } = {}): { readonly folders: LayeredFolders; readonly server: TestServer } {
+  let folders: LayeredFolders | null = null;
+  let server: TestServer | null = null;
+  beforeAll(async () => {
+    folders = layeredFolders();
+    server = await startFileServer(folders.source, options);
+  });
+  afterAll(async () => {
+    await server?.close();
+    if (folders) fs.rmSync(folders.root, { recursive: true, force: true });
+  });
+  return {
+    get folders() {
+      return folders!;
+    },
+    get server() {
+      return server!;
+    },
+  };
+}
+
 export interface ReadyReport {
   readonly httpStatus: number;
   readonly status: string;

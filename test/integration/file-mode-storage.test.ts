@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { ACCESS_RULES, CONFIGURATION_MUTATIONS } from "../../src/api/access-rules";
 import { ok } from "../helpers/factories";
-import { README_LAYER, decide, layeredFolders, readyz, startFileServer, until, untilVersionAbove } from "../helpers/file-mode";
+import { README_LAYER, decide, layeredFolders, readyz, startFileServer, fileServerPerSuite, until, untilVersionAbove } from "../helpers/file-mode";
 import { startServerProcess } from "../helpers/server-process";
 import { loadSlotOf, type SlotOf } from "../helpers/slots";
 import type { TestServer } from "../helpers/test-server";
@@ -74,17 +74,7 @@ describe("CONFIG_FILE: a tessera.config/v1 document", () => {
 });
 
 describe("read-only, on a database", () => {
-  let server: TestServer;
-  let folders: ReturnType<typeof layeredFolders>;
-
-  beforeAll(async () => {
-    folders = layeredFolders();
-    server = await startFileServer(folders.source);
-  });
-  afterAll(async () => {
-    await server.close();
-    fs.rmSync(folders.root, { recursive: true, force: true });
-  });
+  const suite = fileServerPerSuite();
 
   it("every configuration mutation is a configuration mutation: all DEVELOPER may use beyond assign", () => {
     const mutations = Object.keys(ACCESS_RULES.Mutation);
@@ -103,29 +93,29 @@ describe("read-only, on a database", () => {
     ["createFlag", `mutation { createFlag(input: {key: "f"}) { key } }`],
     ["assign", `mutation { assign(experiment: "100", actor: "a") { variant } }`],
   ])("%s is FORBIDDEN, naming the field", async (field, query) => {
-    const res = await server.gql(query);
+    const res = await suite.server.gql(query);
     expect(res.status).toBe(403);
     expect(res.errors?.[0]?.extensions).toMatchObject({ code: "FORBIDDEN", field });
     expect(res.errors?.[0]?.message).toMatch(field === "assign" ? /in file mode the experiments are not rows of the database/ : /the configuration comes from files \(file mode\) and is read-only/);
   });
 
   it("API keys are not configuration: an ADMIN creates and revokes one, and the key registry follows; the files' version does not move", async () => {
-    const created = ok(await server.gql(`mutation { createApiKey(input: {name: "sdk", role: SDK}) { secret apiKey { id } } }`)).createApiKey;
+    const created = ok(await suite.server.gql(`mutation { createApiKey(input: {name: "sdk", role: SDK}) { secret apiKey { id } } }`)).createApiKey;
     const headers = { authorization: `Bearer ${created.secret}` };
     const query = `query { decide(services: ["ranker_svc"], context: {user_id: "u1", country: "US", age: 20}) { configVersion } }`;
-    const decided = await until(() => server.gql(query, {}, headers), (r) => r.status === 200);
+    const decided = await until(() => suite.server.gql(query, {}, headers), (r) => r.status === 200);
     expect(decided.data.decide.configVersion).toBe(1);
-    ok(await server.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: created.apiKey.id }));
-    await until(() => server.gql(query, {}, headers), (r) => r.status === 401);
-    expect(ok(await server.gql("{ configVersion }")).configVersion).toBe(1);
+    ok(await suite.server.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: created.apiKey.id }));
+    await until(() => suite.server.gql(query, {}, headers), (r) => r.status === 401);
+    expect(ok(await suite.server.gql("{ configVersion }")).configVersion).toBe(1);
   });
 
   it("decisions record exposures, and bucket (the files' experiments are not rows the assignments table can refer to)", async () => {
     const context = { user_id: "exposed-1", country: "US", age: 30 };
-    const first = await decide(server, ["ranker_svc"], context);
+    const first = await decide(suite.server, ["ranker_svc"], context);
     expect(first.results[0]!.experiments[0]).toMatchObject({ experiment: "100", source: "BUCKET" });
-    expect((await decide(server, ["ranker_svc"], context)).results[0]!.experiments[0]!.source).toBe("BUCKET");
-    const exposures = await until(() => server.gql(`{ exposures(experiment: "100", actor: "exposed-1") { variant actor } }`), (r) => (r.data?.exposures?.length ?? 0) > 0);
+    expect((await decide(suite.server, ["ranker_svc"], context)).results[0]!.experiments[0]!.source).toBe("BUCKET");
+    const exposures = await until(() => suite.server.gql(`{ exposures(experiment: "100", actor: "exposed-1") { variant actor } }`), (r) => (r.data?.exposures?.length ?? 0) > 0);
     expect(exposures.data.exposures).toEqual([{ variant: first.results[0]!.experiments[0]!.variant, actor: "exposed-1" }]);
   });
 });

@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { loadSlotOf, type SlotOf } from "../helpers/slots";
-import { type Decided, type LayeredFolders, README_EXPERIMENT, README_LAYER, decide, layeredFolders, readyz, startFileServer, until, untilVersionAbove } from "../helpers/file-mode";
+import { type Decided, README_EXPERIMENT, README_LAYER, decide, fileServerPerSuite, readyz, startFileServer, until, untilVersionAbove } from "../helpers/file-mode";
 import type { TestServer } from "../helpers/test-server";
 
 let slotOf: SlotOf;
@@ -43,86 +43,76 @@ function check(decided: Decided, context: Record<string, unknown>, split = 5_000
 }
 
 describe("the 001 README's files in LAYERS_DIR and EXPERIMENTS_DIR", () => {
-  let folders: LayeredFolders;
-  let server: TestServer;
-
-  beforeAll(async () => {
-    folders = layeredFolders();
-    server = await startFileServer(folders.source);
-  });
-  afterAll(async () => {
-    await server.close();
-    fs.rmSync(folders.root, { recursive: true, force: true });
-  });
+  const suite = fileServerPerSuite();
 
   it("decides every context as the layered system does: the rule, then XXH32(salt:user_id) mod 10000 against the ranges", async () => {
     const seen = new Set<number>();
     for (const context of CONTEXTS) {
-      const decided = await decide(server, ["ranker_svc"], context);
+      const decided = await decide(suite.server, ["ranker_svc"], context);
       expect(decided.configVersion).toBe(1);
       check(decided, context);
       for (const vid of decided.results[0]!.vids) seen.add(vid);
     }
     // Both halves of the layer are reached: the contexts are not all on one side.
     expect([...seen].sort()).toEqual([1001, 1002]);
-    const ready = await readyz(server);
+    const ready = await readyz(suite.server);
     expect(ready).toMatchObject({ httpStatus: 200, status: "ready", configVersion: 1, config: { source: "file", error: null } });
   });
 
   it("a file edited in place is served as the next configuration version", async () => {
-    const before = (await decide(server, [], {})).configVersion;
-    folders.write("layers/click.json", README_LAYER.replace('"end": 5000', '"end": 2000').replace('"start": 5000', '"start": 2000'));
-    const after = await untilVersionAbove(server, before);
+    const before = (await decide(suite.server, [], {})).configVersion;
+    suite.folders.write("layers/click.json", README_LAYER.replace('"end": 5000', '"end": 2000').replace('"start": 5000', '"start": 2000'));
+    const after = await untilVersionAbove(suite.server, before);
     expect(after.configVersion).toBe(before + 1);
-    for (const context of CONTEXTS) check(await decide(server, ["ranker_svc"], context), context, 2_000);
+    for (const context of CONTEXTS) check(await decide(suite.server, ["ranker_svc"], context), context, 2_000);
   });
 
   it("a file replaced by rename is served", async () => {
-    const before = (await decide(server, [], {})).configVersion;
-    folders.replace("layers/click.json", README_LAYER.replace('"end": 5000', '"end": 7000').replace('"start": 5000', '"start": 7000'));
-    await untilVersionAbove(server, before);
-    for (const context of CONTEXTS) check(await decide(server, ["ranker_svc"], context), context, 7_000);
+    const before = (await decide(suite.server, [], {})).configVersion;
+    suite.folders.replace("layers/click.json", README_LAYER.replace('"end": 5000', '"end": 7000').replace('"start": 5000', '"start": 7000'));
+    await untilVersionAbove(suite.server, before);
+    for (const context of CONTEXTS) check(await decide(suite.server, ["ranker_svc"], context), context, 7_000);
   });
 
   it("a deleted experiment file takes its experiment away; written again, it is back", async () => {
-    const before = (await decide(server, [], {})).configVersion;
-    const text = fs.readFileSync(path.join(folders.experimentsDir, "100.json"), "utf8");
-    folders.remove("experiments/100.json");
-    await untilVersionAbove(server, before);
+    const before = (await decide(suite.server, [], {})).configVersion;
+    const text = fs.readFileSync(path.join(suite.folders.experimentsDir, "100.json"), "utf8");
+    suite.folders.remove("experiments/100.json");
+    await untilVersionAbove(suite.server, before);
     const user = CONTEXTS.find((c) => expected(c).slot !== null)!;
-    const gone = await decide(server, ["ranker_svc"], user);
+    const gone = await decide(suite.server, ["ranker_svc"], user);
     expect(gone.results[0]).toMatchObject({ parameters: {}, vids: [], experiments: [] });
     // A range whose vid no experiment holds serves nothing; that is a warning, not a refusal.
-    expect((await readyz(server)).status).toBe("ready");
-    folders.write("experiments/100.json", text);
-    await untilVersionAbove(server, gone.configVersion);
-    check(await decide(server, ["ranker_svc"], user), user, 7_000);
+    expect((await readyz(suite.server)).status).toBe("ready");
+    suite.folders.write("experiments/100.json", text);
+    await untilVersionAbove(suite.server, gone.configVersion);
+    check(await decide(suite.server, ["ranker_svc"], user), user, 7_000);
   });
 
   it("a second layer file adds a layer; deleting it removes it", async () => {
-    const before = (await decide(server, [], {})).configVersion;
-    folders.write("layers/color.json", { layer_id: "color", priority: 100, salt: "color_2024", ranges: [{ start: 0, end: 10000, vid: 2001 }] });
-    folders.write("experiments/200.json", { eid: 200, service: "ranker_svc", variants: [{ vid: 2001, params: { color: "blue", timeout: 5 } }] });
-    const added = await until(() => decide(server, ["ranker_svc"], { user_id: "u1", country: "DE" }), (d) => d.configVersion > before && d.results[0]!.vids.length > 0);
+    const before = (await decide(suite.server, [], {})).configVersion;
+    suite.folders.write("layers/color.json", { layer_id: "color", priority: 100, salt: "color_2024", ranges: [{ start: 0, end: 10000, vid: 2001 }] });
+    suite.folders.write("experiments/200.json", { eid: 200, service: "ranker_svc", variants: [{ vid: 2001, params: { color: "blue", timeout: 5 } }] });
+    const added = await until(() => decide(suite.server, ["ranker_svc"], { user_id: "u1", country: "DE" }), (d) => d.configVersion > before && d.results[0]!.vids.length > 0);
     expect(added.results[0]).toMatchObject({ parameters: { color: "blue", timeout: 5 }, vids: [2001], matchedLayers: ["color"] });
     // Priorities merge as in 001: click_experiment (200) wins the shared timeout over color (100).
     const us = CONTEXTS.find((c) => expected(c).slot !== null)!;
-    const merged = (await decide(server, ["ranker_svc"], us)).results[0]!;
+    const merged = (await decide(suite.server, ["ranker_svc"], us)).results[0]!;
     expect(merged.parameters).toEqual({ ...expected(us, 7_000).parameters, color: "blue" });
-    folders.remove("layers/color.json");
-    folders.remove("experiments/200.json");
-    const removed = await until(() => decide(server, ["ranker_svc"], { user_id: "u1", country: "DE" }), (d) => d.results[0]!.vids.length === 0);
+    suite.folders.remove("layers/color.json");
+    suite.folders.remove("experiments/200.json");
+    const removed = await until(() => decide(suite.server, ["ranker_svc"], { user_id: "u1", country: "DE" }), (d) => d.results[0]!.vids.length === 0);
     expect(removed.results[0]!.matchedLayers).toEqual([]);
   });
 
   it("a disabled layer (enabled: false) serves nothing", async () => {
-    const before = (await decide(server, [], {})).configVersion;
+    const before = (await decide(suite.server, [], {})).configVersion;
     const user = CONTEXTS.find((c) => expected(c).slot !== null)!;
-    folders.write("layers/click.json", README_LAYER.replace('"enabled": true', '"enabled": false'));
-    await untilVersionAbove(server, before);
-    expect((await decide(server, ["ranker_svc"], user)).results[0]).toMatchObject({ parameters: {}, vids: [] });
-    folders.write("layers/click.json", README_LAYER);
-    await until(() => decide(server, ["ranker_svc"], user), (d) => d.results[0]!.vids.length === 1);
+    suite.folders.write("layers/click.json", README_LAYER.replace('"enabled": true', '"enabled": false'));
+    await untilVersionAbove(suite.server, before);
+    expect((await decide(suite.server, ["ranker_svc"], user)).results[0]).toMatchObject({ parameters: {}, vids: [] });
+    suite.folders.write("layers/click.json", README_LAYER);
+    await until(() => decide(suite.server, ["ranker_svc"], user), (d) => d.results[0]!.vids.length === 1);
   });
 });
 
