@@ -187,7 +187,7 @@ export function documentOfLayeredFiles(layerSources: readonly SourceFile[], expe
     });
   }
 
-  const placed = new Map<string, LayerFile>();
+  const servicesOf = new Map<LayerFile, Set<string>>();
   const experimentInputs: ExperimentInput[] = [];
   const experimentFiles: string[] = [];
   for (const experiment of experiments) {
@@ -205,7 +205,8 @@ export function documentOfLayeredFiles(layerSources: readonly SourceFile[], expe
       continue;
     }
     const layer = home.layer;
-    placed.set(experiment.key, layer);
+    const services = servicesOf.get(layer) ?? new Set<string>();
+    servicesOf.set(layer, services.add(experiment.service));
     const vids = new Set(experiment.variants.map((v) => v.vid));
     const ranges = layer.ranges.filter((r) => vids.has(r.vid)).map(({ start, end, vid }) => ({ start, end, vid }));
     const held = (vid: number) => ranges.reduce((n, r) => n + (r.vid === vid ? r.end - r.start : 0), 0);
@@ -223,7 +224,7 @@ export function documentOfLayeredFiles(layerSources: readonly SourceFile[], expe
   }
 
   const layerInputs: LayerInput[] = layers.map((layer) => {
-    const services = [...new Set(experiments.filter((e) => placed.get(e.key) === layer).map((e) => e.service))].sort();
+    const services = [...(servicesOf.get(layer) ?? [])].sort();
     return {
       key: layer.key,
       description: `${layer.file}${versionText(layer.version)}`,
