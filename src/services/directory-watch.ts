@@ -62,11 +62,18 @@ export class DirectoryWatch {
   }
 
   private watchAll(): void {
+    // Each folder wholly; in each parent only the folders' own names and `..` entries (a ConfigMap swaps
+    // `..data`, and with it the folders, in the parent). Two folders may share a parent: one watcher, both names.
+    const names = new Map<string, Set<string> | "all">();
+    for (const dir of this.dirs) names.set(dir, "all");
     for (const dir of this.dirs) {
-      this.watchFolder(dir, () => true);
-      // A ConfigMap swaps `..data` (and with it the folder, when it is a link) in the parent.
-      const name = path.basename(dir);
-      this.watchFolder(path.dirname(dir), (file) => file === null || file === name || file.startsWith(".."));
+      const parent = path.dirname(dir);
+      const seen = names.get(parent);
+      if (seen === "all") continue;
+      names.set(parent, (seen ?? new Set<string>()).add(path.basename(dir)));
+    }
+    for (const [folder, watched] of names) {
+      this.watchFolder(folder, watched === "all" ? () => true : (file) => file === null || watched.has(file) || file.startsWith(".."));
     }
   }
 
