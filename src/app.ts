@@ -19,6 +19,7 @@ import { AssignmentStore } from "./services/assignment-store";
 import { ConfigChanges } from "./services/config-change";
 import { ConfigChangeFeed, storedChanges } from "./services/config-change-feed";
 import { ConfigFollower } from "./services/config-follower";
+import { databaseReads, documentReads } from "./services/configuration-reads";
 import { DatabaseVersion } from "./services/database-version";
 import { DecisionService } from "./services/decision.service";
 import { ExperimentService } from "./services/experiment.service";
@@ -117,16 +118,19 @@ export async function createApp(config: AppConfig, logger: Logger, options: AppO
   const assignmentStore = new AssignmentStore(db, memory, logger, { timeoutMs: config.stickyTimeoutMs, queueMax: config.assignmentQueueMax });
   const decisions = new DecisionService(assignmentStore, snapshots, exposures, memory, follower, { assignments: files === null, exposures: !withoutDatabase });
   const experiments = new ExperimentService(db, changes);
+  const layers = new LayerService(db, changes);
+  const flags = new FlagService(db, changes);
   const services = {
     experiments,
     assignments: new AssignmentService(db, h32, exposures, changes, memory),
     allocation: new AllocationService(db, changes),
-    layers: new LayerService(db, changes),
+    layers,
     decisions,
     changeFeed,
     apiKeys,
-    flags: new FlagService(db, changes),
+    flags,
     flagDecisions: new FlagDecisionService(decisions, snapshots),
+    reads: files === null ? databaseReads(experiments, layers, flags) : documentReads(() => files.document),
     configVersion: files === null ? () => experiments.configVersion() : () => snapshots.version,
   };
   const readiness = new Readiness(db, snapshots, follower, files);

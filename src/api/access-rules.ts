@@ -71,12 +71,12 @@ export const ACCESS_RULES: Readonly<Record<"Query" | "Mutation" | "Subscription"
 export const CONFIGURATION_MUTATIONS: ReadonlySet<string> = new Set(Object.entries(ACCESS_RULES.Mutation).filter(([, rule]) => rule === CONFIGURERS).map(([name]) => name));
 
 /**
- * Root fields that read or write stored rows (history, assignments, exposures, change events, keys,
- * the configuration as rows): refused with STORAGE=none, where there is no database. What decides
- * (`decide`, `decideBatch`, `decideFlags`, `configVersion`, `me`) works without one.
+ * Root fields that read or write stored rows (history, assignments, exposures, change events, keys): refused with STORAGE=none, where there is no database. What decides
+ * (`decide`, `decideBatch`, `decideFlags`, `configVersion`, `me`) and the configuration queries (answered
+ * from the files) work without one.
  */
 export const DATABASE_FIELDS: ReadonlySet<string> = new Set([
-  "experiment", "experiments", "layer", "layers", "flag", "flags", "history", "assignment", "exposureCounts", "exposures",
+  "history", "assignment", "exposureCounts", "exposures",
   "configChanges", "apiKeys", "assign", "createApiKey", "revokeApiKey", "configChanged",
 ]);
 

@@ -5,6 +5,7 @@ import type { ApiKeyService } from "../services/api-key.service";
 import type { AssignmentService } from "../services/assignment.service";
 import type { Caller } from "../services/caller";
 import type { ConfigChangeFeed, Subscriber } from "../services/config-change-feed";
+import type { ConfigurationReads } from "../services/configuration-reads";
 import type { DecisionService } from "../services/decision.service";
 import type { ExperimentService } from "../services/experiment.service";
 import type { FlagService } from "../services/flag.service";
@@ -21,6 +22,8 @@ export interface AppServices {
   readonly apiKeys: ApiKeyService;
   readonly flags: FlagService;
   readonly flagDecisions: FlagDecisionService;
+  /** The configuration queries: from the database, or in file mode from the files. */
+  readonly reads: ConfigurationReads;
   /** The configuration version served: the database's, or in file mode the files' (each reload is one). */
   readonly configVersion: () => number | Promise<number>;
 }

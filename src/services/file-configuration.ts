@@ -57,6 +57,7 @@ function readFolder(dir: string): SourceFile[] {
 export class FileConfiguration {
   private version = 0;
   private served: string | null = null;
+  private current: { readonly document: ConfigDocument; readonly loadedAt: Date } | null = null;
   private fault: FileFault | null = null;
   private lastGoodAt: number | null = null;
   private watch: DirectoryWatch | null = null;
@@ -69,6 +70,11 @@ export class FileConfiguration {
 
   get status(): FileConfigStatus {
     return { source: "file", error: this.fault };
+  }
+
+  /** The document served now, and when it was loaded; null before a first good load. */
+  get document(): { readonly document: ConfigDocument; readonly loadedAt: Date } | null {
+    return this.current;
   }
 
   /** Since the files were last read and found good (served, or unchanged); null before. */
@@ -110,6 +116,7 @@ export class FileConfiguration {
     this.version += 1;
     this.snapshots.replace(stateOfDocument(document, this.version));
     this.served = text;
+    this.current = { document, loadedAt: new Date() };
     this.logger.info(
       { configVersion: this.version, layers: document.layers.length, experiments: document.experiments.length, flags: document.flags.length, ms: Math.round(performance.now() - started) },
       "configuration files loaded",

@@ -161,6 +161,8 @@ describe("STORAGE=none: a process with no database", () => {
         const res = await server.gql(query!);
         expect(res.errors?.[0]?.extensions).toMatchObject({ code: "FORBIDDEN", field });
       }
+      const layers = await server.gql(`{ layers { key ranges { vid } } experiment(key: "100") { state } }`);
+      expect(layers.data).toEqual({ layers: [{ key: "click_experiment", ranges: [{ vid: 1001 }, { vid: 1002 }] }], experiment: { state: "RUNNING" } });
       const report = (await (await fetch(server.url.replace(/\/graphql$/, "/readyz"))).json()) as Record<string, unknown>;
       expect(report).toMatchObject({ status: "ready", configVersion: 1, database: "none", listener: "none", config: { source: "file", error: null } });
       expect(fs.existsSync(pgliteDir)).toBe(false);

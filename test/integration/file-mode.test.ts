@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { ok } from "../helpers/factories";
 import { loadSlotOf, type SlotOf } from "../helpers/slots";
 import { type Decided, README_EXPERIMENT, README_LAYER, decide, fileServerPerSuite, readyz, startFileServer, until, untilVersionAbove } from "../helpers/file-mode";
 import type { TestServer } from "../helpers/test-server";
@@ -57,6 +58,48 @@ describe("the 001 README's files in LAYERS_DIR and EXPERIMENTS_DIR", () => {
     expect([...seen].sort()).toEqual([1001, 1002]);
     const ready = await readyz(suite.server);
     expect(ready).toMatchObject({ httpStatus: 200, status: "ready", configVersion: 1, config: { source: "file", error: null } });
+  });
+
+  it("the configuration queries answer what the files say (the layered shapes mapped as SPEC §15 says)", async () => {
+    const shown = ok(
+      await suite.server.gql(`{
+        experiments { key state layer services rule traffic variants { key vid weight params } }
+        layers { key description priority services hashKey salt enabled ranges { start end vid } freeSlots }
+        layer(key: "click_experiment") { key }
+        experiment(key: "100") { key }
+        flags { key }
+      }`),
+    );
+    expect(shown.experiments).toEqual([
+      {
+        key: "100",
+        state: "RUNNING",
+        layer: "click_experiment",
+        services: ["ranker_svc"],
+        rule: JSON.parse(README_EXPERIMENT).rule,
+        traffic: 10000,
+        variants: [
+          { key: "1001", vid: 1001, weight: 5000, params: BASELINE },
+          { key: "1002", vid: 1002, weight: 5000, params: NEW_MODEL },
+        ],
+      },
+    ]);
+    expect(shown.layers).toEqual([
+      {
+        key: "click_experiment",
+        description: "layers/click.json, version v1",
+        priority: 200,
+        services: ["ranker_svc"],
+        hashKey: "user_id",
+        salt: "click_exp_2024",
+        enabled: true,
+        ranges: [{ start: 0, end: 5000, vid: 1001 }, { start: 5000, end: 10000, vid: 1002 }],
+        freeSlots: 0,
+      },
+    ]);
+    expect(shown.layer).toEqual({ key: "click_experiment" });
+    expect(shown.experiment).toEqual({ key: "100" });
+    expect(shown.flags).toEqual([]);
   });
 
   it("a file edited in place is served as the next configuration version", async () => {
