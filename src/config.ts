@@ -180,6 +180,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const logLevel = env.LOG_LEVEL || "info";
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
   const host = env.HOST || "127.0.0.1";
+  const auth = authConfig(env, host);
+  // Keys live in the database: without one, the bootstrap key is the only key there can be.
+  if (database.kind === "none" && auth.enabled && auth.adminKey === null) {
+    throw new ConfigError("STORAGE=none keeps no API keys: set TESSERA_ADMIN_KEY (the one key, ADMIN), or AUTH=off on a loopback HOST");
+  }
   return {
     port: integer(env, "PORT", 4000, 0, 65535),
     host,
@@ -195,7 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     postgres: postgresSettings(env),
     stickyTimeoutMs: integer(env, "STICKY_TIMEOUT_MS", defaultStickyTimeoutMs(database), 0, 60_000),
     assignmentQueueMax: integer(env, "ASSIGNMENT_QUEUE_MAX", 100_000, 0, 10_000_000),
-    auth: authConfig(env, host),
+    auth,
     configSource: source,
   };
 }

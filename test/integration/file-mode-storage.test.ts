@@ -120,6 +120,19 @@ describe("read-only, on a database", () => {
   });
 });
 
+it("AUTH=off does not lift read-only: the mode refuses before any key is looked at", async () => {
+  const folders = layeredFolders();
+  const server = await startFileServer(folders.source, { storage: "none", config: { auth: { enabled: false, adminKey: null, adminKeyRateLimit: 100 } } });
+  try {
+    const res = await server.gql(`mutation { createLayer(input: {key: "l", services: ["s"]}) { key } }`, {}, { authorization: "" });
+    expect(res.errors?.[0]?.extensions).toMatchObject({ code: "FORBIDDEN", field: "createLayer" });
+    expect((await decide(server, ["ranker_svc"], { user_id: "u" })).configVersion).toBe(1);
+  } finally {
+    await server.close();
+    fs.rmSync(folders.root, { recursive: true, force: true });
+  }
+});
+
 it("not ready (503) until the files are first valid; then ready", async () => {
   const folders = layeredFolders();
   folders.write("layers/click.json", README_LAYER.slice(0, 40));
