@@ -175,7 +175,8 @@ export async function createApp(config: AppConfig, logger: Logger, options: AppO
     if (cached) {
       snapshots.replace(cached);
       logger.warn({ configVersion: cached.version, file: cache!.file }, "the database is unreachable: serving the cached configuration");
-    } else logger.warn("the database is unreachable and no configuration is cached: not ready until it answers");
+    } else if (files !== null) logger.warn("the database is unreachable: the files are served; API keys made there and exposures wait for it");
+    else logger.warn("the database is unreachable and no configuration is cached: not ready until it answers");
     void retry(DEFAULT_BACKOFF.initialMs);
   }
   await server.start();
