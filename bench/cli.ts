@@ -2,7 +2,7 @@
 
 import { parseArgs } from "node:util";
 
-export const SECTIONS = ["engine", "http", "flags", "memory", "propagation"] as const;
+export const SECTIONS = ["engine", "http", "flags", "memory", "propagation", "files"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -14,7 +14,7 @@ export interface BenchOptions {
   readonly databaseUrl: string | null;
 }
 
-export const USAGE = `usage: npm run bench -- [--json] [--quick] [--only engine|http|flags|memory|propagation[,…]] [--database-url postgres://…]
+export const USAGE = `usage: npm run bench -- [--json] [--quick] [--only engine|http|flags|memory|propagation|files[,…]] [--database-url postgres://…]
   --json           print one JSON object instead of the table
   --quick          fewer and shorter rounds (smoke run; ratios are indicative only)
   --only SECTION   run only these sections (repeat or comma-separate); default: all
@@ -47,7 +47,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
   if (values.help) return "help";
   const requested = (values.only ?? []).flatMap((s) => s.split(",")).map((s) => s.trim()).filter(Boolean);
   for (const s of requested) {
-    if (!(SECTIONS as readonly string[]).includes(s)) throw new UsageError(`unknown section "${s}" (engine, http, flags, memory, propagation)`);
+    if (!(SECTIONS as readonly string[]).includes(s)) throw new UsageError(`unknown section "${s}" (engine, http, flags, memory, propagation, files)`);
   }
   const url = values["database-url"] ?? null;
   if (url !== null && !/^postgres(ql)?:\/\//.test(url)) throw new UsageError("--database-url must start with postgres://");

@@ -16,6 +16,7 @@ const RUNNERS: Record<Section, () => SectionRunner> = {
   flags: () => (require("./flags/section") as typeof import("./flags/section")).flagsRows,
   memory: () => (require("./memory/section") as typeof import("./memory/section")).memoryRows,
   propagation: () => (require("./propagation/section") as typeof import("./propagation/section")).propagationRows,
+  files: () => (require("./files/section") as typeof import("./files/section")).filesRows,
 };
 
 async function runSection(section: Section, options: BenchOptions): Promise<Row[]> {

@@ -20,16 +20,20 @@ import { ConfigChanges } from "./services/config-change";
 import { ConfigChangeFeed, storedChanges } from "./services/config-change-feed";
 import { ConfigDocumentService } from "./services/config-document.service";
 import { ConfigFollower } from "./services/config-follower";
+import { databaseReads, documentReads } from "./services/configuration-reads";
+import { DatabaseVersion } from "./services/database-version";
 import { DecisionService } from "./services/decision.service";
 import { ExperimentService } from "./services/experiment.service";
 import { ExposureWriter } from "./services/exposure-writer";
 import { FlagService } from "./services/flag.service";
 import { FlagDecisionService } from "./services/flag-decision.service";
+import { FileConfiguration } from "./services/file-configuration";
 import { LayerService } from "./services/layer.service";
 import { Readiness } from "./services/readiness";
 import { SnapshotStore } from "./services/snapshot-store";
 import { createServer } from "./server";
 import { AccessGate } from "./api/access-gate";
+import { refusedInMode } from "./api/access-rules";
 import { buildAppSchema } from "./api/schema";
 import { ApiKeyService, type CreatedApiKey } from "./services/api-key.service";
 import { KeyRegistry } from "./services/key-registry";
@@ -78,19 +82,26 @@ const isUnreachable = (error: unknown) => {
 
 export async function createApp(config: AppConfig, logger: Logger, options: AppOptions = {}): Promise<App> {
   const { h32 } = await xxhash();
-  const dataSource = createDataSource(config.database, { postgres: config.postgres, logger });
-  const db = new Database(dataSource);
+  const source = config.configSource;
+  const withoutDatabase = config.database.kind === "none";
+  // STORAGE=none: no data source at all (no PGlite, no PostgreSQL, no migrations); the gate refuses what needs one.
+  const dataSource = config.database.kind === "none" ? null : createDataSource(config.database, { postgres: config.postgres, logger });
+  const db = dataSource === null ? Database.absent() : new Database(dataSource);
   const exposures = new ExposureWriter(db, logger, { flushMs: config.exposureFlushMs });
   const snapshots = new SnapshotStore(new SlotHasher(h32), logger);
+  const files = source.kind === "database" ? null : new FileConfiguration(source, snapshots, logger);
+  // In file mode the database's changes (API keys) are followed, but its configuration never replaces the files' snapshot.
+  const followed = files === null ? snapshots : new DatabaseVersion();
   const listenUrl = config.database.kind === "postgres" ? config.database.url : null;
-  const follower = new ConfigFollower(db, snapshots, logger, { reconcileMs: config.configReconcileMs, listenUrl });
-  const cache = config.configCacheFile === null ? null : new ConfigCacheFile(config.configCacheFile, logger);
+  const follower = new ConfigFollower(db, followed, logger, { reconcileMs: config.configReconcileMs, listenUrl });
+  // The files are their own cache: a cold start reads them.
+  const cache = config.configCacheFile === null || files !== null ? null : new ConfigCacheFile(config.configCacheFile, logger);
   if (cache) snapshots.onSwap((state) => cache.save(state));
   const changes = new ConfigChanges(db, follower, logger);
   const memory = new ActorMemory(FACTS_REMEMBERED, config.stickyMissTtlMs);
   const changeFeed = new ConfigChangeFeed(storedChanges(db), follower, logger, {
     queueMax: config.subscriberQueueMax,
-    currentVersion: () => (snapshots.isLoaded ? snapshots.version : null),
+    currentVersion: () => (followed.isLoaded ? followed.version : null),
   });
   const bootstrap = config.auth.adminKey === null ? null : { secret: config.auth.adminKey, rateLimit: config.auth.adminKeyRateLimit };
   const keys = new KeyRegistry(db, logger, { bootstrap, usageFlushMs: KEY_USAGE_FLUSH_MS });
@@ -100,27 +111,36 @@ export async function createApp(config: AppConfig, logger: Logger, options: AppO
     if (!snapshots.isLoaded) return null;
     const experiment = snapshots.snapshot.experiments.get(key);
     return experiment ? (snapshots.snapshot.layers.get(experiment.layer)?.services ?? null) : null;
-  }, (key) => (snapshots.isLoaded ? (snapshots.snapshot.flags.get(key)?.services ?? null) : null), { authOff: !config.auth.enabled });
+  }, (key) => (snapshots.isLoaded ? (snapshots.snapshot.flags.get(key)?.services ?? null) : null), {
+    authOff: !config.auth.enabled,
+    refused: refusedInMode({ fileMode: files !== null, withoutDatabase }),
+  });
   if (!config.auth.enabled) logger.warn({ host: config.host }, "AUTH=off: no API key is checked; every caller may change every experiment (loopback only)");
   const assignmentStore = new AssignmentStore(db, memory, logger, { timeoutMs: config.stickyTimeoutMs, queueMax: config.assignmentQueueMax });
-  const decisions = new DecisionService(assignmentStore, snapshots, exposures, memory, follower);
+  const decisions = new DecisionService(assignmentStore, snapshots, exposures, memory, follower, { assignments: files === null, exposures: !withoutDatabase });
+  const experiments = new ExperimentService(db, changes);
+  const layers = new LayerService(db, changes);
+  const flags = new FlagService(db, changes);
   const services = {
-    experiments: new ExperimentService(db, changes),
+    experiments,
     assignments: new AssignmentService(db, h32, exposures, changes, memory),
     allocation: new AllocationService(db, changes),
-    layers: new LayerService(db, changes),
+    layers,
     decisions,
     changeFeed,
     apiKeys,
-    flags: new FlagService(db, changes),
+    flags,
     flagDecisions: new FlagDecisionService(decisions, snapshots),
     configDocuments: new ConfigDocumentService(db, changes),
+    reads: files === null ? databaseReads(experiments, layers, flags) : documentReads(() => files.document),
+    configVersion: files === null ? () => experiments.configVersion() : () => snapshots.version,
   };
-  const readiness = new Readiness(db, snapshots, follower);
+  const readiness = new Readiness(db, snapshots, follower, files);
   const server = createServer({ services, logger, production: config.production, readiness: () => readiness.report(), gate, keys });
 
   let closed = false;
   const connect = async () => {
+    if (dataSource === null) return;
     if (!dataSource.isInitialized) await dataSource.initialize();
     if (config.migrate) await applyMigrations(dataSource, logger, config.database);
     await follower.catchUp();
@@ -144,6 +164,10 @@ export async function createApp(config: AppConfig, logger: Logger, options: AppO
       void retry(Math.min(delayMs * 2, DEFAULT_BACKOFF.maxMs));
     }
   };
+  if (files !== null) {
+    logger.info({ storage: config.database.kind }, "file mode: the configuration comes from files and is read-only");
+    files.start();
+  }
   try {
     await connect();
   } catch (error) {
@@ -153,7 +177,8 @@ export async function createApp(config: AppConfig, logger: Logger, options: AppO
     if (cached) {
       snapshots.replace(cached);
       logger.warn({ configVersion: cached.version, file: cache!.file }, "the database is unreachable: serving the cached configuration");
-    } else logger.warn("the database is unreachable and no configuration is cached: not ready until it answers");
+    } else if (files !== null) logger.warn("the database is unreachable: the files are served; API keys made there and exposures wait for it");
+    else logger.warn("the database is unreachable and no configuration is cached: not ready until it answers");
     void retry(DEFAULT_BACKOFF.initialMs);
   }
   await server.start();
@@ -175,6 +200,7 @@ export async function createApp(config: AppConfig, logger: Logger, options: AppO
       const started = Date.now();
       closed = true;
       await server.stop();
+      files?.close();
       await changeFeed.close();
       logger.debug({ ms: Date.now() - started }, "sockets closed, requests drained");
       await follower.close();
@@ -186,7 +212,7 @@ export async function createApp(config: AppConfig, logger: Logger, options: AppO
         logger.error({ lost: exposures.unwritten }, "stopping: exposures the database did not take are lost");
       }
       logger.debug({ ms: Date.now() - started }, "queued assignments and exposures flushed");
-      if (dataSource.isInitialized && !(await settlesWithin(dataSource.destroy(), STOP_WRITE_MS))) {
+      if (dataSource?.isInitialized && !(await settlesWithin(dataSource.destroy(), STOP_WRITE_MS))) {
         logger.warn("stopping: the database connections did not close in time");
       }
       logger.info({ ms: Date.now() - started }, "stopped");

@@ -4,7 +4,17 @@ import path from "node:path";
 
 export type DatabaseConfig =
   | { readonly kind: "postgres"; readonly url: string }
-  | { readonly kind: "pglite"; readonly dir: string };
+  | { readonly kind: "pglite"; readonly dir: string }
+  /** STORAGE=none: no database at all (file mode only): bucketing, no stored assignments, no exposures. */
+  | { readonly kind: "none" };
+
+/** Where the configuration comes from: the database (mutations), or files (SPEC §15 file mode, read-only). */
+export type ConfigSource =
+  | { readonly kind: "database" }
+  /** CONFIG_FILE: one `tessera.config/v1` document. */
+  | { readonly kind: "document"; readonly file: string }
+  /** LAYERS_DIR + EXPERIMENTS_DIR: the layered system's own files, one JSON object each. */
+  | { readonly kind: "layered"; readonly layersDir: string; readonly experimentsDir: string };
 
 export interface AppConfig {
   readonly port: number;
@@ -40,6 +50,8 @@ export interface AppConfig {
   readonly assignmentQueueMax: number;
   /** Access control (SPEC §13). */
   readonly auth: AuthConfig;
+  /** The configuration's source: files make the server read-only (SPEC §15). */
+  readonly configSource: ConfigSource;
 }
 
 export interface AuthConfig {
@@ -128,18 +140,51 @@ export function postgresSettings(env: NodeJS.ProcessEnv = {}): PostgresSettings 
   };
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+/** CONFIG_FILE, or LAYERS_DIR with EXPERIMENTS_DIR, or neither (the database holds the configuration). */
+export function configSource(env: NodeJS.ProcessEnv): ConfigSource {
+  const file = env.CONFIG_FILE || null;
+  const layers = env.LAYERS_DIR || null;
+  const experiments = env.EXPERIMENTS_DIR || null;
+  if (file !== null && (layers !== null || experiments !== null)) {
+    throw new ConfigError("CONFIG_FILE and LAYERS_DIR/EXPERIMENTS_DIR are two file modes: set one of them");
+  }
+  if (file !== null) return { kind: "document", file: path.resolve(file) };
+  if ((layers === null) !== (experiments === null)) {
+    throw new ConfigError(`file mode with the layered system's files needs both LAYERS_DIR and EXPERIMENTS_DIR (${layers === null ? "LAYERS_DIR" : "EXPERIMENTS_DIR"} is not set)`);
+  }
+  if (layers !== null && experiments !== null) return { kind: "layered", layersDir: path.resolve(layers), experimentsDir: path.resolve(experiments) };
+  return { kind: "database" };
+}
+
+function databaseConfig(env: NodeJS.ProcessEnv, source: ConfigSource): DatabaseConfig {
+  const storage = env.STORAGE || "database";
+  if (storage !== "database" && storage !== "none") throw new ConfigError(`STORAGE must be database or none, got "${storage.slice(0, 20)}"`);
   const url = env.DATABASE_URL;
+  if (storage === "none") {
+    if (source.kind === "database") {
+      throw new ConfigError("STORAGE=none runs without a database, so the configuration must come from files: set CONFIG_FILE, or LAYERS_DIR and EXPERIMENTS_DIR");
+    }
+    if (url) throw new ConfigError("STORAGE=none runs without a database: DATABASE_URL must not be set with it");
+    return { kind: "none" };
+  }
   if (url !== undefined && url !== "" && !/^postgres(ql)?:\/\//.test(url)) {
     throw new ConfigError("DATABASE_URL must start with postgres:// or postgresql://");
   }
   const pgliteDir = env.PGLITE_DIR || "./data/pglite";
+  return url ? { kind: "postgres", url } : { kind: "pglite", dir: pgliteDir.startsWith("memory://") ? pgliteDir : path.resolve(pgliteDir) };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const source = configSource(env);
+  const database = databaseConfig(env, source);
   const logLevel = env.LOG_LEVEL || "info";
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
-  const database: DatabaseConfig = url
-    ? { kind: "postgres", url }
-    : { kind: "pglite", dir: pgliteDir.startsWith("memory://") ? pgliteDir : path.resolve(pgliteDir) };
   const host = env.HOST || "127.0.0.1";
+  const auth = authConfig(env, host);
+  // Keys live in the database: without one, the bootstrap key is the only key there can be.
+  if (database.kind === "none" && auth.enabled && auth.adminKey === null) {
+    throw new ConfigError("STORAGE=none keeps no API keys: set TESSERA_ADMIN_KEY (the one key, ADMIN), or AUTH=off on a loopback HOST");
+  }
   return {
     port: integer(env, "PORT", 4000, 0, 65535),
     host,
@@ -155,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     postgres: postgresSettings(env),
     stickyTimeoutMs: integer(env, "STICKY_TIMEOUT_MS", defaultStickyTimeoutMs(database), 0, 60_000),
     assignmentQueueMax: integer(env, "ASSIGNMENT_QUEUE_MAX", 100_000, 0, 10_000_000),
-    auth: authConfig(env, host),
+    auth,
+    configSource: source,
   };
 }

@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const app = await createApp(config, logger);
   const address = await app.listen(config.port, config.host);
-  const where = config.database.kind === "postgres" ? "PostgreSQL" : `PGlite at ${config.database.dir}`;
+  const where = config.database.kind === "postgres" ? "PostgreSQL" : config.database.kind === "pglite" ? `PGlite at ${config.database.dir}` : "none (STORAGE=none)";
   logger.info({ url: `http://${address.address}:${address.port}/graphql`, database: where }, "Tessera is listening");
 
   let stopping = false;

@@ -17,6 +17,8 @@ export interface TesseraServer {
 export interface TesseraOptions {
   /** AUTH=off: no key checked, no rate limit (SPEC §11's baseline for the cost of keys). */
   readonly authOff?: boolean;
+  /** More environment (file mode's variables, say); it wins over the defaults above. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 interface DecideData {
@@ -43,6 +45,7 @@ export async function startTessera(databaseUrl: string | null, options: TesseraO
       AUTH: options.authOff ? "off" : "on",
       TESSERA_ADMIN_KEY: BENCH_ADMIN_KEY,
       TESSERA_ADMIN_KEY_RATE_LIMIT: "1000000",
+      ...options.env,
     },
   });
   try {

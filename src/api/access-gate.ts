@@ -32,6 +32,8 @@ const EXPIRED = new AccessRefusal("UNAUTHENTICATED", "this API key has expired",
 export interface AccessGateOptions {
   /** AUTH=off: every caller is let in as ADMIN, unlimited (local work only). */
   readonly authOff: boolean;
+  /** Root fields refused to everyone in this server's mode (file mode, STORAGE=none), with the reason: refusedInMode. */
+  readonly refused?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -48,6 +50,8 @@ export class AccessGate {
    * services never change. Keys are few; operations are bounded by the compiled-query cache.
    */
   private readonly scopeVerdicts = new WeakMap<OperationAccess, Map<string, AccessRefusal | null>>();
+  /** The mode's verdict on an operation (it never changes while the server runs). */
+  private readonly modeVerdicts = new WeakMap<OperationAccess, AccessRefusal | null>();
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -86,6 +90,11 @@ export class AccessGate {
    * the key's rate (a refused request takes no tokens). Null: go on.
    */
   admit(caller: Caller, access: OperationAccess, variables: Readonly<Record<string, unknown>> | undefined): AccessRefusal | null {
+    // Before the key: what the mode refuses, it refuses to AUTH=off callers too.
+    if (this.options.refused !== undefined && this.options.refused.size > 0) {
+      const inMode = this.refusedInMode(access);
+      if (inMode !== null) return inMode;
+    }
     const key = caller.key;
     if (key === null) return null;
     const forbidden = access.forbidden.get(key.role)!;
@@ -102,6 +111,16 @@ export class AccessGate {
     const refused = this.limiter.take(key.id, key.rateLimit, Math.max(1, cost));
     if (refused === null) return null;
     return new AccessRefusal("RATE_LIMITED", `the API key "${key.name}" is over its limit of ${key.rateLimit} requests per second`, { rateLimit: key.rateLimit }, refused.retryAfterSeconds);
+  }
+
+  private refusedInMode(access: OperationAccess): AccessRefusal | null {
+    let verdict = this.modeVerdicts.get(access);
+    if (verdict === undefined) {
+      const refused = access.names.filter((name) => this.options.refused!.has(name));
+      verdict = refused.length === 0 ? null : new AccessRefusal("FORBIDDEN", this.options.refused!.get(refused[0]!)!, { field: refused[0], fields: refused });
+      this.modeVerdicts.set(access, verdict);
+    }
+    return verdict;
   }
 
   /** The verdict on services written as literals: the same for every request of the operation by this key. */

@@ -65,6 +65,45 @@ export const ACCESS_RULES: Readonly<Record<"Query" | "Mutation" | "Subscription"
   },
 };
 
+/**
+ * Mutations that change the configuration: those DEVELOPER may use beyond VIEWER, `assign` aside (SPEC §13's
+ * "every configuration mutation"). Refused in file mode, where the files are the configuration; a
+ * configuration mutation added later with the same rule is refused there too. API keys are not
+ * configuration: ADMINs still manage them in file mode when there is a database.
+ */
+export const CONFIGURATION_MUTATIONS: ReadonlySet<string> = new Set(Object.entries(ACCESS_RULES.Mutation).filter(([, rule]) => rule === CONFIGURERS).map(([name]) => name));
+
+/**
+ * Root fields that read or write stored rows (history, assignments, exposures, change events, keys): refused with STORAGE=none, where there is no database. What decides
+ * (`decide`, `decideBatch`, `decideFlags`, `configVersion`, `me`) and the configuration queries (answered
+ * from the files) work without one.
+ */
+export const DATABASE_FIELDS: ReadonlySet<string> = new Set([
+  "history", "assignment", "exposureCounts", "exposures",
+  "configChanges", "apiKeys", "assign", "createApiKey", "revokeApiKey", "configChanged",
+]);
+
+export interface ServingMode {
+  /** The configuration comes from files (SPEC §15): read-only. */
+  readonly fileMode: boolean;
+  /** STORAGE=none. */
+  readonly withoutDatabase: boolean;
+}
+
+/** The root fields this server refuses to everyone in its mode, each with the reason it says. */
+export function refusedInMode(mode: ServingMode): ReadonlyMap<string, string> {
+  const refused = new Map<string, string>();
+  if (mode.fileMode) {
+    for (const name of CONFIGURATION_MUTATIONS) refused.set(name, `${name} is refused: the configuration comes from files (file mode) and is read-only here; change the files`);
+    // The experiments are not rows of the database, and the assignments table refers to experiment rows.
+    refused.set("assign", "assign is refused: in file mode the experiments are not rows of the database, so an assignment cannot be stored; decide buckets");
+  }
+  if (mode.withoutDatabase) {
+    for (const name of DATABASE_FIELDS) refused.set(name, `${name} needs a database, and this server runs without one (STORAGE=none)`);
+  }
+  return refused;
+}
+
 /** `__typename` names the root type; `__schema` and `__type` are introspection, itself off in production. */
 export const META_FIELDS: ReadonlySet<string> = new Set(["__typename", "__schema", "__type"]);
 

@@ -6,6 +6,7 @@ import type { AssignmentService } from "../services/assignment.service";
 import type { Caller } from "../services/caller";
 import type { ConfigChangeFeed, Subscriber } from "../services/config-change-feed";
 import type { ConfigDocumentService } from "../services/config-document.service";
+import type { ConfigurationReads } from "../services/configuration-reads";
 import type { DecisionService } from "../services/decision.service";
 import type { ExperimentService } from "../services/experiment.service";
 import type { FlagService } from "../services/flag.service";
@@ -23,6 +24,10 @@ export interface AppServices {
   readonly flags: FlagService;
   readonly flagDecisions: FlagDecisionService;
   readonly configDocuments: ConfigDocumentService;
+  /** The configuration queries: from the database, or in file mode from the files. */
+  readonly reads: ConfigurationReads;
+  /** The configuration version served: the database's, or in file mode the files' (each reload is one). */
+  readonly configVersion: () => number | Promise<number>;
 }
 
 export interface AppContext {

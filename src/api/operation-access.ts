@@ -33,6 +33,8 @@ export interface RootField {
 
 export interface OperationAccess {
   readonly operation: OperationDefinitionNode;
+  /** The root fields' names, as written (meta fields aside). */
+  readonly names: readonly string[];
   /** The root fields each role may not use, in the order they appear; empty when it may use all. */
   readonly forbidden: ReadonlyMap<Role, readonly string[]>;
   /** Fields naming services (or an experiment) an SDK key limited to services must stay within. */
@@ -124,6 +126,7 @@ export function operationAccess(schema: GraphQLSchema, document: DocumentNode, o
   const batches = fields.filter((f) => f.name === "decideBatch");
   return {
     operation,
+    names: nodes.map((n) => n.name.value).filter((name) => !META_FIELDS.has(name)),
     forbidden,
     scoped,
     decides: fields.filter((f) => f.name === "decide" || f.name === "decideFlags").length,

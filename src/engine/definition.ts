@@ -4,7 +4,7 @@ import { badInput } from "./errors";
 import type { JsonObject, JsonValue } from "./types";
 
 export const KEY_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
-const SERVICE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+export const SERVICE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 export const MAX_VARIANTS = 100;
 const MAX_TEXT = 2_000;
 

@@ -83,6 +83,7 @@ export function dataSourceOptions(database: DatabaseConfig, settings: DataSource
       ...(logger ? { poolErrorHandler: (error: Error & { code?: string }) => logger.warn({ error: error.message, code: error.code }, "an idle database connection failed; the pool dropped it") } : {}),
     };
   }
+  if (database.kind === "none") throw new Error("STORAGE=none: there is no database to connect to");
   if (!database.dir.startsWith("memory://")) fs.mkdirSync(path.dirname(database.dir), { recursive: true });
   const driver = createPGliteSessionDriver({
     dataDir: database.dir,

@@ -100,8 +100,22 @@ export class Database {
   /** PGlite is one session in this process: it cannot hang, and a query it runs cannot be walked away from. */
   private readonly canTimeOut: boolean;
 
-  constructor(readonly dataSource: DataSource) {
-    this.canTimeOut = isServerPool(dataSource);
+  constructor(private readonly source: DataSource | null) {
+    this.canTimeOut = source !== null && isServerPool(source);
+  }
+
+  /** STORAGE=none: no database at all; whatever asks for one is answered UNAVAILABLE (the access gate refuses it first). */
+  static absent(): Database {
+    return new Database(null);
+  }
+
+  get isAbsent(): boolean {
+    return this.source === null;
+  }
+
+  get dataSource(): DataSource {
+    if (this.source === null) throw new DomainError("UNAVAILABLE", "this server runs without a database (STORAGE=none)", { cause: "STORAGE=none" });
+    return this.source;
   }
 
   /** Runs `work` in one transaction; use only the given manager inside (PGlite has one session). */
@@ -168,6 +182,7 @@ export class Database {
 
   /** Whether `SELECT 1` is answered within `deadlineMs`. */
   async isReachable(deadlineMs = 2_000): Promise<boolean> {
+    if (this.source === null) return false;
     try {
       await this.withDeadline(deadlineMs, (em) => em.query("SELECT 1"), { transaction: false });
       return true;

@@ -4,7 +4,7 @@
 
 import DataLoader from "dataloader";
 import type { ExperimentDecision, ServiceDecision } from "../engine/answer";
-import { type ActorLookups, decideService } from "../engine/decide";
+import { type ActorLookups, NO_STICKY, decideService } from "../engine/decide";
 import { isJsonObject } from "../engine/definition";
 import { badInput } from "../engine/errors";
 import type { Snapshot } from "../engine/snapshot";
@@ -73,6 +73,19 @@ function checkActors(context: Record<string, unknown>, keys: readonly string[], 
   }
 }
 
+/** What decisions keep (SPEC §15): all of it on the database; less in file mode and with STORAGE=none. */
+export interface DecisionStorage {
+  /**
+   * Stored assignments read and first ones written (sticky). False in file mode: the files' experiments are
+   * not rows of the database, which the assignments table refers to; then every decision buckets by slot.
+   */
+  readonly assignments: boolean;
+  /** Exposures recorded. False with STORAGE=none (the layered system's data plane records none). */
+  readonly exposures: boolean;
+}
+
+export const STORE_EVERYTHING: DecisionStorage = { assignments: true, exposures: true };
+
 /** After this many configuration changes under one decision's write, it is stored unchecked (changes that fast are a storm, not a race). */
 const MAX_STALE_RETRIES = 3;
 
@@ -86,6 +99,7 @@ export class DecisionService {
     private readonly memory: ActorMemory,
     /** Catches this instance up when a write finds the configuration changed under it. */
     private readonly follower: CatchUp,
+    private readonly storage: DecisionStorage = STORE_EVERYTHING,
   ) {}
 
   /** The decision itself, or a promise of it when stored assignments must be read or written first. */
@@ -137,6 +151,8 @@ export class DecisionService {
   /** A request's view of stored assignments, and the engine's lookups over it. */
   stickyLookups(snapshot: Snapshot): { view: StickyView; lookups: ActorLookups } {
     const view = new StickyView(this.memory, snapshot.groups);
+    // Nothing stored: the view is never asked, so nothing is pending and no round trip is made.
+    if (!this.storage.assignments) return { view, lookups: NO_STICKY };
     return { view, lookups: this.assignments.lookups(view, snapshot.groups) };
   }
 
@@ -147,6 +163,7 @@ export class DecisionService {
    */
   settle<R, T>(round: Round<R, T>, results: R): T | Promise<T> {
     const view = round.view;
+    if (!this.storage.assignments) return this.answer(round, results);
     if (view.pending.length === 0) {
       const fresh = this.newAssignments(round, results);
       if (fresh.length === 0) return this.answer(round, results);
@@ -244,6 +261,7 @@ export class DecisionService {
 
   /** One exposure per (experiment, actor, variant) seen, remembered in a bounded cache; winners are not exposures. */
   private recordExposures<R, T>(round: Round<R, T>, results: R): void {
+    if (!this.storage.exposures) return;
     let at: Date | null = null;
     let actor: string | null = null;
     let record: ActorRecord | null = null;

@@ -41,7 +41,7 @@ function validateName(field: string, value: string, what: string): void {
   if (value.trim() === "" || value.length > MAX_ATTRIBUTE) throw badInput(field, `${what} must be 1-${MAX_ATTRIBUTE} characters, not blank`);
 }
 
-function viewOf(layer: Layer, members: readonly Experiment[]): LayerView {
+export function viewOf(layer: Layer, members: readonly Experiment[]): LayerView {
   const ranges = members.flatMap((e) => e.ranges).sort((a, b) => a.start - b.start);
   const owned = members.reduce((n, e) => n + countSlots(e.slots), 0);
   return { ...layer, ranges, freeSlots: SLOTS_PER_LAYER - owned };

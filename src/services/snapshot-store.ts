@@ -20,7 +20,7 @@ export class SnapshotStore {
 
   /** The snapshot decisions read; replaced whole, never changed in place. */
   get snapshot(): Snapshot {
-    if (this.current === null) throw new DomainError("UNAVAILABLE", "the configuration is not loaded yet: the database has not answered");
+    if (this.current === null) throw new DomainError("UNAVAILABLE", "the configuration is not loaded yet: the database has not answered (file mode: no valid files yet)");
     return this.current;
   }
 

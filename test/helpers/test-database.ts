@@ -50,5 +50,6 @@ export async function createTestDatabase(options: { pgliteDir?: string } = {}): 
 
 /** The environment that points a server process (`src/main.ts`) at `config`, and at nothing else. */
 export function databaseEnv(config: DatabaseConfig): NodeJS.ProcessEnv {
+  if (config.kind === "none") return { DATABASE_URL: undefined, STORAGE: "none" };
   return config.kind === "postgres" ? { DATABASE_URL: config.url } : { DATABASE_URL: undefined, PGLITE_DIR: config.dir };
 }

@@ -23,7 +23,21 @@ it("defaults to PGlite under ./data/pglite on 127.0.0.1:4000 with migrations on"
     assignmentQueueMax: 100_000,
     // Keys are checked by default; no bootstrap key unless TESSERA_ADMIN_KEY says one.
     auth: { enabled: true, adminKey: null, adminKeyRateLimit: 100 },
+    configSource: { kind: "database" },
   });
+});
+
+it("file mode: CONFIG_FILE, or LAYERS_DIR with EXPERIMENTS_DIR; STORAGE=none only with files and without DATABASE_URL", () => {
+  expect(loadConfig({ CONFIG_FILE: "t.json" }).configSource).toEqual({ kind: "document", file: path.resolve("t.json") });
+  expect(loadConfig({ LAYERS_DIR: "l", EXPERIMENTS_DIR: "e" }).configSource).toEqual({ kind: "layered", layersDir: path.resolve("l"), experimentsDir: path.resolve("e") });
+  expect(() => loadConfig({ LAYERS_DIR: "l" })).toThrow(/needs both LAYERS_DIR and EXPERIMENTS_DIR \(EXPERIMENTS_DIR is not set\)/);
+  expect(() => loadConfig({ CONFIG_FILE: "t.json", LAYERS_DIR: "l", EXPERIMENTS_DIR: "e" })).toThrow(/set one of them/);
+  expect(loadConfig({ CONFIG_FILE: "t.json", STORAGE: "none", AUTH: "off" }).database).toEqual({ kind: "none" });
+  expect(loadConfig({ CONFIG_FILE: "t.json", STORAGE: "none", TESSERA_ADMIN_KEY: "k".repeat(32) }).database).toEqual({ kind: "none" });
+  expect(() => loadConfig({ CONFIG_FILE: "t.json", STORAGE: "none" })).toThrow(/STORAGE=none keeps no API keys: set TESSERA_ADMIN_KEY/);
+  expect(() => loadConfig({ STORAGE: "none" })).toThrow(/STORAGE=none runs without a database, so the configuration must come from files/);
+  expect(() => loadConfig({ STORAGE: "none", CONFIG_FILE: "t.json", DATABASE_URL: "postgres://h/db" })).toThrow(/DATABASE_URL must not be set/);
+  expect(() => loadConfig({ STORAGE: "sqlite" })).toThrow(/STORAGE must be database or none/);
 });
 
 it("AUTH=off only on a loopback HOST; TESSERA_ADMIN_KEY at least 32 printable characters, never echoed", () => {

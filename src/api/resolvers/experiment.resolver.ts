@@ -10,7 +10,7 @@ import { ExperimentStateEnum, ExperimentType, WeightChangeType } from "../types/
 export class ExperimentResolver {
   @Query(() => ExperimentType, { nullable: true, description: "null when unknown" })
   async experiment(@Arg("key", () => String) key: string, @Ctx() ctx: AppContext): Promise<ExperimentType | null> {
-    const found = await ctx.services.experiments.get(key);
+    const found = await ctx.services.reads.experiment(key);
     return found && ExperimentType.from(found);
   }
 
@@ -20,7 +20,7 @@ export class ExperimentResolver {
     @Arg("service", () => String, { nullable: true }) service: string | null,
     @Ctx() ctx: AppContext,
   ): Promise<ExperimentType[]> {
-    return (await ctx.services.experiments.list({ state, service })).map(ExperimentType.from);
+    return (await ctx.services.reads.experiments({ state, service })).map(ExperimentType.from);
   }
 
   @Query(() => [ChangeRecordType], { description: "newest first; limit 0 = all" })
@@ -33,8 +33,8 @@ export class ExperimentResolver {
   }
 
   @Query(() => Int)
-  configVersion(@Ctx() ctx: AppContext): Promise<number> {
-    return ctx.services.experiments.configVersion();
+  configVersion(@Ctx() ctx: AppContext): number | Promise<number> {
+    return ctx.services.configVersion();
   }
 
   @Mutation(() => ExperimentType)

@@ -9,13 +9,13 @@ import { FlagType, ForcedDecisionType } from "../types/flag.type";
 export class FlagResolver {
   @Query(() => FlagType, { nullable: true, description: "null when unknown" })
   async flag(@Arg("key", () => String) key: string, @Ctx() ctx: AppContext): Promise<FlagType | null> {
-    const found = await ctx.services.flags.get(key);
+    const found = await ctx.services.reads.flag(key);
     return found && FlagType.from(found);
   }
 
   @Query(() => [FlagType], { description: "sorted by key; archived flags included" })
   async flags(@Arg("service", () => String, { nullable: true }) service: string | null, @Ctx() ctx: AppContext): Promise<FlagType[]> {
-    return (await ctx.services.flags.list(service ?? null)).map(FlagType.from);
+    return (await ctx.services.reads.flags(service ?? null)).map(FlagType.from);
   }
 
   @Mutation(() => FlagType)

@@ -9,13 +9,13 @@ import { LayerType } from "../types/layer.type";
 export class LayerResolver {
   @Query(() => LayerType, { nullable: true, description: "any layer by key, an experiment's implicit layer too; null when unknown" })
   async layer(@Arg("key", () => String) key: string, @Ctx() ctx: AppContext): Promise<LayerType | null> {
-    const found = await ctx.services.layers.get(key);
+    const found = await ctx.services.reads.layer(key);
     return found && LayerType.from(found);
   }
 
   @Query(() => [LayerType], { description: "explicit layers, sorted by priority then key" })
   async layers(@Arg("service", () => String, { nullable: true }) service: string | null, @Ctx() ctx: AppContext): Promise<LayerType[]> {
-    return (await ctx.services.layers.list(service ?? null)).map(LayerType.from);
+    return (await ctx.services.reads.layers(service ?? null)).map(LayerType.from);
   }
 
   @Mutation(() => LayerType)
