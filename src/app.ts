@@ -21,13 +21,13 @@ import { ConfigChangeFeed, storedChanges } from "./services/config-change-feed";
 import { ConfigDocumentService } from "./services/config-document.service";
 import { ConfigFollower } from "./services/config-follower";
 import { databaseReads, documentReads } from "./services/configuration-reads";
-import { DatabaseVersion } from "./services/database-version";
 import { DecisionService } from "./services/decision.service";
 import { ExperimentService } from "./services/experiment.service";
 import { ExposureWriter } from "./services/exposure-writer";
 import { FlagService } from "./services/flag.service";
 import { FlagDecisionService } from "./services/flag-decision.service";
 import { FileConfiguration } from "./services/file-configuration";
+import { DatabaseSink, SnapshotSink } from "./services/file-sink";
 import { LayerService } from "./services/layer.service";
 import { Readiness } from "./services/readiness";
 import { SnapshotStore } from "./services/snapshot-store";
@@ -89,19 +89,16 @@ export async function createApp(config: AppConfig, logger: Logger, options: AppO
   const db = dataSource === null ? Database.absent() : new Database(dataSource);
   const exposures = new ExposureWriter(db, logger, { flushMs: config.exposureFlushMs });
   const snapshots = new SnapshotStore(new SlotHasher(h32), logger);
-  const files = source.kind === "database" ? null : new FileConfiguration(source, snapshots, logger);
-  // In file mode the database's changes (API keys) are followed, but its configuration never replaces the files' snapshot.
-  const followed = files === null ? snapshots : new DatabaseVersion();
   const listenUrl = config.database.kind === "postgres" ? config.database.url : null;
-  const follower = new ConfigFollower(db, followed, logger, { reconcileMs: config.configReconcileMs, listenUrl });
-  // The files are their own cache: a cold start reads them.
-  const cache = config.configCacheFile === null || files !== null ? null : new ConfigCacheFile(config.configCacheFile, logger);
+  const follower = new ConfigFollower(db, snapshots, logger, { reconcileMs: config.configReconcileMs, listenUrl });
+  // Without a database the files are their own cache: a cold start reads them.
+  const cache = config.configCacheFile === null || withoutDatabase ? null : new ConfigCacheFile(config.configCacheFile, logger);
   if (cache) snapshots.onSwap((state) => cache.save(state));
   const changes = new ConfigChanges(db, follower, logger);
   const memory = new ActorMemory(FACTS_REMEMBERED, config.stickyMissTtlMs);
   const changeFeed = new ConfigChangeFeed(storedChanges(db), follower, logger, {
     queueMax: config.subscriberQueueMax,
-    currentVersion: () => (followed.isLoaded ? followed.version : null),
+    currentVersion: () => (snapshots.isLoaded ? snapshots.version : null),
   });
   const bootstrap = config.auth.adminKey === null ? null : { secret: config.auth.adminKey, rateLimit: config.auth.adminKeyRateLimit };
   const keys = new KeyRegistry(db, logger, { bootstrap, usageFlushMs: KEY_USAGE_FLUSH_MS });
@@ -113,14 +110,17 @@ export async function createApp(config: AppConfig, logger: Logger, options: AppO
     return experiment ? (snapshots.snapshot.layers.get(experiment.layer)?.services ?? null) : null;
   }, (key) => (snapshots.isLoaded ? (snapshots.snapshot.flags.get(key)?.services ?? null) : null), {
     authOff: !config.auth.enabled,
-    refused: refusedInMode({ fileMode: files !== null, withoutDatabase }),
+    refused: refusedInMode({ fileMode: source.kind !== "database", withoutDatabase }),
   });
   if (!config.auth.enabled) logger.warn({ host: config.host }, "AUTH=off: no API key is checked; every caller may change every experiment (loopback only)");
   const assignmentStore = new AssignmentStore(db, memory, logger, { timeoutMs: config.stickyTimeoutMs, queueMax: config.assignmentQueueMax });
-  const decisions = new DecisionService(assignmentStore, snapshots, exposures, memory, follower, { assignments: files === null, exposures: !withoutDatabase });
+  const decisions = new DecisionService(assignmentStore, snapshots, exposures, memory, follower, { assignments: !withoutDatabase, exposures: !withoutDatabase });
   const experiments = new ExperimentService(db, changes);
   const layers = new LayerService(db, changes);
   const flags = new FlagService(db, changes);
+  const configDocuments = new ConfigDocumentService(db, changes);
+  // File mode: on a database the files are imported into it (the snapshot follows it); without one they are the snapshot.
+  const files = source.kind === "database" ? null : new FileConfiguration(source, withoutDatabase ? new SnapshotSink(snapshots) : new DatabaseSink(configDocuments), logger);
   const services = {
     experiments,
     assignments: new AssignmentService(db, h32, exposures, changes, memory),
@@ -131,9 +131,9 @@ export async function createApp(config: AppConfig, logger: Logger, options: AppO
     apiKeys,
     flags,
     flagDecisions: new FlagDecisionService(decisions, snapshots),
-    configDocuments: new ConfigDocumentService(db, changes),
-    reads: files === null ? databaseReads(experiments, layers, flags) : documentReads(() => files.document),
-    configVersion: files === null ? () => experiments.configVersion() : () => snapshots.version,
+    configDocuments,
+    reads: files !== null && withoutDatabase ? documentReads(() => files.document) : databaseReads(experiments, layers, flags),
+    configVersion: withoutDatabase ? () => snapshots.version : () => experiments.configVersion(),
   };
   const readiness = new Readiness(db, snapshots, follower, files);
   const server = createServer({ services, logger, production: config.production, readiness: () => readiness.report(), gate, keys });
@@ -164,10 +164,6 @@ export async function createApp(config: AppConfig, logger: Logger, options: AppO
       void retry(Math.min(delayMs * 2, DEFAULT_BACKOFF.maxMs));
     }
   };
-  if (files !== null) {
-    logger.info({ storage: config.database.kind }, "file mode: the configuration comes from files and is read-only");
-    files.start();
-  }
   try {
     await connect();
   } catch (error) {
@@ -177,9 +173,13 @@ export async function createApp(config: AppConfig, logger: Logger, options: AppO
     if (cached) {
       snapshots.replace(cached);
       logger.warn({ configVersion: cached.version, file: cache!.file }, "the database is unreachable: serving the cached configuration");
-    } else if (files !== null) logger.warn("the database is unreachable: the files are served; API keys made there and exposures wait for it");
-    else logger.warn("the database is unreachable and no configuration is cached: not ready until it answers");
+    } else logger.warn("the database is unreachable and no configuration is cached: not ready until it answers");
     void retry(DEFAULT_BACKOFF.initialMs);
+  }
+  if (files !== null) {
+    // On a database the files are written into it; until it answers they are tried again every second.
+    logger.info({ storage: config.database.kind }, "file mode: the configuration comes from files and is read-only");
+    await files.start();
   }
   await server.start();
 

@@ -95,8 +95,6 @@ export function refusedInMode(mode: ServingMode): ReadonlyMap<string, string> {
   const refused = new Map<string, string>();
   if (mode.fileMode) {
     for (const name of CONFIGURATION_MUTATIONS) refused.set(name, `${name} is refused: the configuration comes from files (file mode) and is read-only here; change the files`);
-    // The experiments are not rows of the database, and the assignments table refers to experiment rows.
-    refused.set("assign", "assign is refused: in file mode the experiments are not rows of the database, so an assignment cannot be stored; decide buckets");
   }
   if (mode.withoutDatabase) {
     for (const name of DATABASE_FIELDS) refused.set(name, `${name} needs a database, and this server runs without one (STORAGE=none)`);

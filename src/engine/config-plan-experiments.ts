@@ -87,6 +87,7 @@ export function wantedExperiment(
   current: DocumentExperiment | null,
   layers: ReadonlyMap<string, DocumentLayer>,
   freeVid: () => number,
+  filesDecide = false,
 ): WantedExperiment {
   validateKey(`${path}.key`, input.key);
   validateText(`${path}.description`, input.description);
@@ -114,8 +115,8 @@ export function wantedExperiment(
     variants,
     overrides: wantedOverrides(path, input.overrides ?? [], variants),
   };
-  checkLifecycle(path, experiment, current);
-  if (current && !sameVariants(current.variants, variants) && current.state === "CONCLUDED" && experiment.state === "CONCLUDED") {
+  checkLifecycle(path, experiment, filesDecide ? null : current);
+  if (current && !filesDecide && !sameVariants(current.variants, variants) && current.state === "CONCLUDED" && experiment.state === "CONCLUDED") {
     throw new DomainError("NOT_RUNNING", `experiment "${input.key}" is concluded; its variants are final`, { field: `${path}.variants`, key: input.key });
   }
   const given = input.slots != null || input.ranges != null;

@@ -32,7 +32,7 @@ function forcedDecisions(path: string, flag: string, forced: readonly DocumentFo
 }
 
 /** The flag as `input` asks for it; `experiments` are the experiments after the import. */
-export function wantedFlag(path: string, input: FlagInput, current: DocumentFlag | null, experiments: ReadonlyMap<string, DocumentExperiment>): DocumentFlag {
+export function wantedFlag(path: string, input: FlagInput, current: DocumentFlag | null, experiments: ReadonlyMap<string, DocumentExperiment>, filesDecide = false): DocumentFlag {
   validateKey(`${path}.key`, input.key);
   validateText(`${path}.description`, input.description);
   validateServices(`${path}.services`, input.services ?? []);
@@ -48,10 +48,10 @@ export function wantedFlag(path: string, input: FlagInput, current: DocumentFlag
     }
   });
   const hashKey = input.hashKey ?? current?.hashKey ?? "user_id";
-  if (current && hashKey !== current.hashKey) {
+  if (current && !filesDecide && hashKey !== current.hashKey) {
     throw new DomainError("CONFLICT", `flag "${input.key}" buckets by "${current.hashKey}"; a hash key never changes: every actor would move`, { field: `${path}.hashKey` });
   }
-  if (current?.archived && input.archived === false) {
+  if (current?.archived && !filesDecide && input.archived === false) {
     throw new DomainError("ARCHIVED", `flag "${input.key}" is archived; archiving is final`, { field: `${path}.archived`, key: input.key });
   }
   return {
@@ -59,7 +59,7 @@ export function wantedFlag(path: string, input: FlagInput, current: DocumentFlag
     description: input.description ?? null,
     services: [...(input.services ?? [])],
     enabled: input.enabled ?? true,
-    archived: input.archived ?? current?.archived ?? false,
+    archived: input.archived ?? (filesDecide ? false : current?.archived) ?? false,
     hashKey,
     variables: variables as JsonObject,
     rules,

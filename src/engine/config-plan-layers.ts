@@ -12,7 +12,7 @@ function validateAttribute(field: string, value: string, what: string): void {
   if (value.trim() === "" || value.length > MAX_ATTRIBUTE) throw badInput(field, `${what} must be 1-${MAX_ATTRIBUTE} characters, not blank`);
 }
 
-function wantedLayer(path: string, input: LayerInput, current: DocumentLayer | null): DocumentLayer {
+function wantedLayer(path: string, input: LayerInput, current: DocumentLayer | null, filesDecide: boolean): DocumentLayer {
   validateKey(`${path}.key`, input.key);
   validateText(`${path}.description`, input.description);
   validateServices(`${path}.services`, input.services);
@@ -31,7 +31,7 @@ function wantedLayer(path: string, input: LayerInput, current: DocumentLayer | n
     defaultParams: (input.defaultParams as JsonObject | null | undefined) ?? {},
   };
   for (const field of ["salt", "hashKey"] as const) {
-    if (current && layer[field] !== current[field]) {
+    if (current && !filesDecide && layer[field] !== current[field]) {
       throw new DomainError("CONFLICT", `layer "${input.key}" has ${field} "${current[field]}"; it never changes: every actor would move`, { field: `${path}.${field}` });
     }
   }
@@ -39,11 +39,11 @@ function wantedLayer(path: string, input: LayerInput, current: DocumentLayer | n
 }
 
 /** Listed layers as asked; unlisted ones kept, or disabled with `prune` (a layer has no archived state). */
-export function planLayers(path: string, current: readonly DocumentLayer[], inputs: readonly LayerInput[], prune: boolean): DocumentLayer[] {
+export function planLayers(path: string, current: readonly DocumentLayer[], inputs: readonly LayerInput[], prune: boolean, filesDecide = false): DocumentLayer[] {
   const byCurrentKey = new Map(current.map((l) => [l.key, l]));
   const listed = new Set(inputs.map((l) => l.key));
   return [
-    ...inputs.map((l, i) => wantedLayer(`${path}[${i}]`, l, byCurrentKey.get(l.key) ?? null)),
+    ...inputs.map((l, i) => wantedLayer(`${path}[${i}]`, l, byCurrentKey.get(l.key) ?? null, filesDecide)),
     ...current.filter((l) => !listed.has(l.key)).map((l) => (prune && l.enabled ? { ...l, enabled: false } : l)),
   ].sort(byKey);
 }

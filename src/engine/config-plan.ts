@@ -37,6 +37,12 @@ export interface ImportOptions {
   readonly prune: boolean;
   /** The JSON path of the document in errors. */
   readonly path?: string;
+  /**
+   * File mode on a database: the files decide, so what a history would forbid is allowed (states in any
+   * order, an archived object listed again comes back, a salt or hash key edited). What protects stored
+   * data still holds: vids, layers, and variants that actors are assigned to.
+   */
+  readonly filesDecide?: boolean;
 }
 
 /** Inputs listed twice under one key are refused at the second. */
@@ -109,11 +115,12 @@ export function planImport(current: ConfigDocument, input: ConfigDocumentInput, 
     ...flagInputs.map((f, i): [string, string] => [`flag:${f.key}`, `${at}.flags[${i}].key`]),
   ]);
 
-  const layers = planLayers(`${at}.layers`, current.layers, layerInputs, options.prune);
+  const filesDecide = options.filesDecide ?? false;
+  const layers = planLayers(`${at}.layers`, current.layers, layerInputs, options.prune, filesDecide);
   const layerMap = new Map(layers.map((l) => [l.key, l]));
   const currentExperiments = new Map(current.experiments.map((e) => [e.key, e]));
   const freeVid = nextFreeVid(current.experiments, experimentInputs);
-  const wanted = experimentInputs.map((e, i) => wantedExperiment(`${at}.experiments[${i}]`, e, currentExperiments.get(e.key) ?? null, layerMap, freeVid));
+  const wanted = experimentInputs.map((e, i) => wantedExperiment(`${at}.experiments[${i}]`, e, currentExperiments.get(e.key) ?? null, layerMap, freeVid, filesDecide));
   if (options.prune) {
     wanted.forEach((w) => {
       if (w.experiment.layer !== null && !layerInputs.some((l) => l.key === w.experiment.layer)) {
@@ -139,7 +146,7 @@ export function planImport(current: ConfigDocument, input: ConfigDocumentInput, 
   }
   for (const w of wanted) {
     const after = experimentMap.get(w.experiment.key)!;
-    if (w.current?.state === "ARCHIVED" && !sameJson(w.current as unknown as JsonValue, after as unknown as JsonValue)) {
+    if (!filesDecide && w.current?.state === "ARCHIVED" && !sameJson(w.current as unknown as JsonValue, after as unknown as JsonValue)) {
       throw new DomainError("ARCHIVED", `experiment "${w.current.key}" is archived and cannot change`, { field: w.path, key: w.current.key });
     }
   }
@@ -149,8 +156,8 @@ export function planImport(current: ConfigDocument, input: ConfigDocumentInput, 
   const flags: DocumentFlag[] = [
     ...flagInputs.map((f, i) => {
       const before = currentFlags.get(f.key) ?? null;
-      const after = wantedFlag(`${at}.flags[${i}]`, f, before, experimentMap);
-      if (before?.archived && !sameJson(before as unknown as JsonValue, after as unknown as JsonValue)) {
+      const after = wantedFlag(`${at}.flags[${i}]`, f, before, experimentMap, filesDecide);
+      if (!filesDecide && before?.archived && !sameJson(before as unknown as JsonValue, after as unknown as JsonValue)) {
         throw new DomainError("ARCHIVED", `flag "${f.key}" is archived and cannot change`, { field: `${at}.flags[${i}]`, key: f.key });
       }
       return after;

@@ -24,6 +24,8 @@ export interface ImportCommand {
   readonly document: unknown;
   readonly dryRun: boolean;
   readonly prune: boolean;
+  /** File mode: the files decide (see ImportOptions.filesDecide); never from GraphQL. */
+  readonly filesDecide?: boolean;
 }
 
 /** The services and layers an experiment touches: its own services, its layer's, and its layer. */
@@ -75,7 +77,7 @@ export class ConfigDocumentService {
     const input = checkConfigDocument(cmd.document);
     const plan = async (em: EntityManager) => {
       const stored = await new ConfigDocumentRepository(em).read();
-      const planned = planImport(stored.document, input, { prune: cmd.prune });
+      const planned = planImport(stored.document, input, { prune: cmd.prune, filesDecide: cmd.filesDecide ?? false });
       await this.refuseDroppedAssignments(em, planned);
       return { stored, planned };
     };

@@ -10,23 +10,13 @@ import { type ConfigChangeEvent, ConfigChangeRepository } from "../persistence/c
 import { ConfigStateRepository } from "../persistence/config-state.repository";
 import type { Database } from "../persistence/database";
 import { NotificationListener } from "../persistence/notification-listener";
+import type { SnapshotStore } from "./snapshot-store";
 
 interface CatchUpResult {
   readonly version: number;
   readonly events: readonly ConfigChangeEvent[];
   readonly full?: ConfigState;
   readonly delta?: ConfigDelta;
-}
-
-/**
- * What the follower keeps at the database's newest configuration: the SnapshotStore, or in file mode
- * only the version (DatabaseVersion), so the database never replaces the files' snapshot.
- */
-export interface FollowedConfiguration {
-  readonly isLoaded: boolean;
-  readonly version: number;
-  replace(state: ConfigState): void;
-  apply(delta: ConfigDelta): void;
 }
 
 export type ListenerState = "connected" | "reconnecting" | "in-process";
@@ -71,7 +61,7 @@ export class ConfigFollower {
 
   constructor(
     private readonly db: Database,
-    private readonly store: FollowedConfiguration,
+    private readonly store: SnapshotStore,
     private readonly logger: Logger,
     private readonly options: ConfigFollowerOptions,
   ) {}

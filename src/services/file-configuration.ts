@@ -1,19 +1,18 @@
 // FileConfiguration: file mode (SPEC §15): the configuration read from CONFIG_FILE or LAYERS_DIR +
-// EXPERIMENTS_DIR, compiled into the snapshot, read again whenever a file changes; a refused file
-// leaves the last good configuration serving.
+// EXPERIMENTS_DIR, handed to its sink (the snapshot, or the database), read again whenever a file
+// changes; a refused file leaves the last good configuration serving.
 
 import fs from "node:fs";
 import path from "node:path";
 import { type ConfigDocument, EMPTY_DOCUMENT } from "../engine/config-document";
 import { planImport } from "../engine/config-plan";
-import { stateOfDocument } from "../engine/config-document-state";
 import { DomainError } from "../engine/errors";
 import { type FileFault, FileFaultError, type LayeredDocument, type SourceFile, documentOfLayeredFiles, faultInFiles, parseFile } from "../engine/layered-files";
 import type { ConfigSource } from "../config";
 import type { Logger } from "../logger";
 import { checkConfigDocument } from "./config-document-schema";
-import type { SnapshotStore } from "./snapshot-store";
 import { DirectoryWatch } from "./directory-watch";
+import type { FileSink, FilesRead } from "./file-sink";
 
 export type FileSource = Exclude<ConfigSource, { readonly kind: "database" }>;
 
@@ -54,17 +53,24 @@ function readFolder(dir: string): SourceFile[] {
   return files;
 }
 
+/** A database that could not take the files is asked again after this long (the files may not change for hours). */
+const RETRY_MS = 1_000;
+
 export class FileConfiguration {
-  private version = 0;
+  private version: number | null = null;
   private served: string | null = null;
   private current: { readonly document: ConfigDocument; readonly loadedAt: Date } | null = null;
   private fault: FileFault | null = null;
   private lastGoodAt: number | null = null;
   private watch: DirectoryWatch | null = null;
+  private retry: NodeJS.Timeout | null = null;
+  /** Reloads run one at a time: a sink may take a transaction. */
+  private running: Promise<boolean> = Promise.resolve(true);
+  private closed = false;
 
   constructor(
     private readonly source: FileSource,
-    private readonly snapshots: SnapshotStore,
+    private readonly sink: FileSink,
     private readonly logger: Logger,
   ) {}
 
@@ -82,57 +88,73 @@ export class FileConfiguration {
     return this.lastGoodAt === null ? null : Date.now() - this.lastGoodAt;
   }
 
-  /** Loads the files, then follows every change to them (and to a ConfigMap's `..data` link). */
-  start(): void {
+  /** Loads the files, then follows every change to them (and to a ConfigMap's `..data` link). Resolves after the first load. */
+  async start(): Promise<void> {
     this.logger.info(this.source.kind === "document" ? { CONFIG_FILE: this.source.file } : { LAYERS_DIR: this.source.layersDir, EXPERIMENTS_DIR: this.source.experimentsDir }, "reading the configuration from files");
-    this.reload();
     const dirs = this.source.kind === "document" ? [path.dirname(this.source.file)] : [this.source.layersDir, this.source.experimentsDir];
-    this.watch = new DirectoryWatch(dirs, () => this.reload(), this.logger);
+    this.watch = new DirectoryWatch(dirs, () => void this.reload(), this.logger);
+    await this.reload();
   }
 
   close(): void {
+    this.closed = true;
     this.watch?.close();
     this.watch = null;
+    if (this.retry !== null) clearTimeout(this.retry);
   }
 
-  /** Reads every file again; a new configuration is a new version, a refused one keeps the last good serving. True when the files are served. */
-  reload(): boolean {
+  /** Reads every file again and serves what changed; a refused one keeps the last good serving. True when the files are served. */
+  reload(): Promise<boolean> {
+    this.running = this.running.then(() => this.reloadNow());
+    return this.running;
+  }
+
+  private async reloadNow(): Promise<boolean> {
+    if (this.closed) return false;
     const started = performance.now();
-    let document: ConfigDocument;
+    let read: FilesRead;
     try {
-      document = this.read();
+      read = this.read();
     } catch (error) {
       this.refuse(error);
       return false;
     }
-    const text = JSON.stringify(document);
+    const text = JSON.stringify(read.document);
     const recovered = this.fault !== null;
-    this.fault = null;
-    this.lastGoodAt = Date.now();
     if (text === this.served) {
+      this.fault = null;
+      this.lastGoodAt = Date.now();
       if (recovered) this.logger.info({ configVersion: this.version }, "configuration files are valid again: the configuration served is unchanged");
       return true;
     }
-    this.version += 1;
-    this.snapshots.replace(stateOfDocument(document, this.version));
+    try {
+      this.version = await this.sink.serve(read);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      this.refuse(new FileFaultError(read.locate(error)));
+      // The database's rules refused the files, or it could not be reached: only the latter passes by itself.
+      if (error.code === "UNAVAILABLE" && !this.closed) this.retry = setTimeout(() => void this.reload(), RETRY_MS).unref();
+      return false;
+    }
+    this.fault = null;
+    this.lastGoodAt = Date.now();
     this.served = text;
-    this.current = { document, loadedAt: new Date() };
-    this.logger.info(
-      { configVersion: this.version, layers: document.layers.length, experiments: document.experiments.length, flags: document.flags.length, ms: Math.round(performance.now() - started) },
-      "configuration files loaded",
-    );
+    this.current = { document: read.document, loadedAt: new Date() };
+    const { layers, experiments, flags } = read.document;
+    this.logger.info({ configVersion: this.version, layers: layers.length, experiments: experiments.length, flags: flags.length, ms: Math.round(performance.now() - started) }, "configuration files loaded");
     return true;
   }
 
-  private read(): ConfigDocument {
+  private read(): FilesRead {
     if (this.source.kind === "document") {
       const file = this.source.file;
+      const locate = (error: DomainError): FileFault => ({ file, field: inDocument(error.details.field), message: error.message });
       try {
-        const json = parseFile({ file, text: fs.readFileSync(file, "utf8") });
-        return planImport(EMPTY_DOCUMENT, checkConfigDocument(json, BASE), { prune: false, path: BASE }).document;
+        const input = checkConfigDocument(parseFile({ file, text: fs.readFileSync(file, "utf8") }), BASE);
+        return { input, document: planImport(EMPTY_DOCUMENT, input, { prune: false, path: BASE }).document, locate };
       } catch (error) {
         if (error instanceof FileFaultError) throw error;
-        if (error instanceof DomainError) throw new FileFaultError({ file, field: inDocument(error.details.field), message: error.message });
+        if (error instanceof DomainError) throw new FileFaultError(locate(error));
         const code = (error as NodeJS.ErrnoException).code;
         if (code !== undefined) throw new FileFaultError({ file, field: "$", message: `cannot be read (${code})` });
         throw error;
@@ -140,12 +162,14 @@ export class FileConfiguration {
     }
     const converted: LayeredDocument = documentOfLayeredFiles(readFolder(this.source.layersDir), readFolder(this.source.experimentsDir));
     for (const warning of converted.warnings) this.logger.warn(warning, "configuration file: served, with a warning");
+    const folder = path.basename(this.source.layersDir);
+    const locate = (error: DomainError): FileFault => faultInFiles(error, converted, BASE) ?? { file: folder, field: inDocument(error.details.field), message: error.message };
     try {
-      return planImport(EMPTY_DOCUMENT, checkConfigDocument(converted.document, BASE), { prune: false, path: BASE }).document;
+      const input = checkConfigDocument(converted.document, BASE);
+      return { input, document: planImport(EMPTY_DOCUMENT, input, { prune: false, path: BASE }).document, locate };
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      const fault = faultInFiles(error, converted, BASE) ?? { file: path.basename(this.source.layersDir), field: inDocument(error.details.field), message: error.message };
-      throw new FileFaultError(fault);
+      throw new FileFaultError(locate(error));
     }
   }
 
@@ -156,8 +180,8 @@ export class FileConfiguration {
     if (!(error instanceof FileFaultError)) this.logger.error({ err: error }, "reading the configuration files failed");
     if (!repeated) {
       this.logger.error(
-        { file: fault.file, field: fault.field, reason: fault.message, configVersion: this.version === 0 ? null : this.version },
-        this.version === 0 ? "configuration file refused: nothing is served until the files are valid" : "configuration file refused: the last good configuration keeps serving",
+        { file: fault.file, field: fault.field, reason: fault.message, configVersion: this.version },
+        this.version === null ? "configuration file refused: nothing is served until the files are valid" : "configuration file refused: the last good configuration keeps serving",
       );
     }
   }

@@ -44,7 +44,8 @@ export class Readiness {
   async report(): Promise<ReadinessReport> {
     const absent = this.db.isAbsent;
     const reachable = !absent && (await this.databaseReachable());
-    const loaded = this.store.isLoaded;
+    // In file mode, ready once the files themselves are served (on a database the snapshot holds the database's before).
+    const loaded = this.store.isLoaded && (this.files === null || this.files.lastGoodAgeMs !== null);
     const listener = absent ? "none" : this.follower.listenerState;
     const fileStatus = this.files?.status;
     const healthy = (absent || (reachable && listener !== "reconnecting")) && (fileStatus === undefined || fileStatus.error === null);

@@ -98,7 +98,7 @@ export function startFileServer(source: ConfigSource, options: { storage?: "data
 }
 
 /** Registers a server over fresh README folders for the enclosing describe (or file), stopped and removed after it. */
-export function fileServerPerSuite(options: { logger?: Logger } = {}): { readonly folders: LayeredFolders; readonly server: TestServer } {
+export function fileServerPerSuite(options: { logger?: Logger; storage?: "database" | "none" } = {}): { readonly folders: LayeredFolders; readonly server: TestServer } {
   let folders: LayeredFolders | null = null;
   let server: TestServer | null = null;
   beforeAll(async () => {

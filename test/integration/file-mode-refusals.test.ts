@@ -6,7 +6,8 @@ import { README_EXPERIMENT, README_LAYER, decide, fileServerPerSuite, readyz, un
 import { collectingLogger } from "../helpers/outage";
 
 const log = collectingLogger("warn");
-const suite = fileServerPerSuite({ logger: log.logger });
+// The mechanics of refusal, on the data plane of the layered system (no database): the database's own refusals are in file-mode-database.test.ts.
+const suite = fileServerPerSuite({ logger: log.logger, storage: "none" });
 
 const US_ADULT = { user_id: "user_7", country: "US", age: 30 };
 

@@ -43,8 +43,9 @@ function check(decided: Decided, context: Record<string, unknown>, split = 5_000
   }
 }
 
+// The layered system's data plane stores nothing (STORAGE=none): every decision is bucketing, as there.
 describe("the 001 README's files in LAYERS_DIR and EXPERIMENTS_DIR", () => {
-  const suite = fileServerPerSuite();
+  const suite = fileServerPerSuite({ storage: "none" });
 
   it("decides every context as the layered system does: the rule, then XXH32(salt:user_id) mod 10000 against the ranges", async () => {
     const seen = new Set<number>();
@@ -178,7 +179,7 @@ describe("a Kubernetes ConfigMap volume: the files are links through ..data, swa
     publish("..2026_01_01_00_00_00.000000001", README_LAYER);
     fs.symlinkSync("..data/layers", path.join(root, "layers"));
     fs.symlinkSync("..data/experiments", path.join(root, "experiments"));
-    server = await startFileServer({ kind: "layered", layersDir: path.join(root, "layers"), experimentsDir: path.join(root, "experiments") });
+    server = await startFileServer({ kind: "layered", layersDir: path.join(root, "layers"), experimentsDir: path.join(root, "experiments") }, { storage: "none" });
   });
   afterAll(async () => {
     await server.close();

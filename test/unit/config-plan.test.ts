@@ -107,3 +107,18 @@ describe("one key space", () => {
     expect(refusal(() => plan({ experiments: [{ key: "k", variants: twoVariants(1, 1) }, { key: "k", variants: twoVariants(1, 1) }] }))).toEqual({ code: "BAD_USER_INPUT", field: "document.experiments[1].key" });
   });
 });
+
+describe("file mode on a database: the files decide", () => {
+  it("brings back what a deleted file archived, lets states and salts move, and still keeps vids", () => {
+    const base = plan({ layers: [{ ...layer, salt: "s1" }], experiments: [{ key: "e", layer: "l", traffic: 100, state: "RUNNING", variants: twoVariants(1, 1) }] }).document;
+    const archived = planImport(base, { format: FORMAT, layers: [layer] } as never, { prune: true, filesDecide: true }).document;
+    expect(archived.experiments[0]!.state).toBe("ARCHIVED");
+    const files = { format: FORMAT, layers: [{ ...layer, salt: "s2" }], experiments: [{ key: "e", layer: "l", traffic: 100, state: "DRAFT", variants: twoVariants(1, 1) }] };
+    expect(refusal(() => planImport(archived, files as never, { prune: true }))).toEqual({ code: "CONFLICT", field: "document.layers[0].salt" });
+    const back = planImport(archived, files as never, { prune: true, filesDecide: true }).document;
+    expect(back.experiments[0]).toMatchObject({ state: "DRAFT", traffic: 100 });
+    expect(back.layers[0]!.salt).toBe("s2");
+    const renumbered = { ...files, experiments: [{ ...files.experiments[0], variants: [{ key: "a", weight: 1, vid: 7 }, { key: "b", weight: 1 }] }] };
+    expect(refusal(() => planImport(back, renumbered as never, { prune: true, filesDecide: true }))).toEqual({ code: "BAD_USER_INPUT", field: "document.experiments[0].variants[0].vid" });
+  });
+});
