@@ -8,7 +8,7 @@ import path from "node:path";
 import { ok } from "../helpers/factories";
 import { loadSlotOf, type SlotOf } from "../helpers/slots";
 import { type Decided, README_EXPERIMENT, README_LAYER, decide, fileServerPerSuite, readyz, startFileServer, until, untilVersionAbove } from "../helpers/file-mode";
-import type { TestServer } from "../helpers/test-server";
+import { ADMIN_HEADERS, type TestServer } from "../helpers/test-server";
 
 let slotOf: SlotOf;
 beforeAll(async () => {
@@ -59,6 +59,29 @@ describe("the 001 README's files in LAYERS_DIR and EXPERIMENTS_DIR", () => {
     expect([...seen].sort()).toEqual([1001, 1002]);
     const ready = await readyz(suite.server);
     expect(ready).toMatchObject({ httpStatus: 200, status: "ready", configVersion: 1, config: { source: "file", error: null } });
+  });
+
+  it("answers POST /experiment with the 001 response, exactly as the layered system's README shows it, from the same decision", async () => {
+    const url = suite.server.url.replace(/\/graphql$/, "/experiment");
+    const post = async (body: unknown) => {
+      const res = await fetch(url, { method: "POST", headers: { ...ADMIN_HEADERS, "content-type": "application/json" }, body: JSON.stringify(body) });
+      expect(res.status).toBe(200);
+      return res.text();
+    };
+    // The README's own request.
+    const readme = { services: ["ranker_svc"], context: { user_id: "user_12345", country: "US", age: 25 } };
+    const want = expected(readme.context);
+    expect(await post(readme)).toBe(JSON.stringify({ results: { ranker_svc: { parameters: want.parameters, vids: want.vids, matched_layers: ["click_experiment"] } } }));
+    for (const context of CONTEXTS) {
+      const answer = JSON.parse(await post({ services: ["ranker_svc", "nobody_svc"], context }));
+      const w = expected(context);
+      expect(answer).toEqual({
+        results: {
+          ranker_svc: { parameters: w.parameters, vids: w.vids, matched_layers: w.slot === null ? [] : ["click_experiment"] },
+          nobody_svc: { parameters: {}, vids: [], matched_layers: [] },
+        },
+      });
+    }
   });
 
   it("the configuration queries answer what the files say (the layered shapes mapped as SPEC §15 says)", async () => {
