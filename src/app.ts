@@ -132,7 +132,7 @@ export async function createApp(config: AppConfig, logger: Logger, options: AppO
     flags,
     flagDecisions: new FlagDecisionService(decisions, snapshots),
     configDocuments,
-    reads: files !== null && withoutDatabase ? documentReads(() => files.document) : databaseReads(experiments, layers, flags),
+    reads: files !== null && withoutDatabase ? documentReads(() => files.document) : databaseReads(experiments, layers, flags, configDocuments),
     configVersion: withoutDatabase ? () => snapshots.version : () => experiments.configVersion(),
   };
   const readiness = new Readiness(db, snapshots, follower, files);

@@ -1,10 +1,11 @@
 // ConfigurationReads: the configuration queries (experiment(s), layer(s), flag(s)), answered from the
 // database, or in file mode from the files' document: what is served is what is shown.
 
-import type { ConfigDocument } from "../engine/config-document";
+import { type ConfigDocument, EMPTY_DOCUMENT } from "../engine/config-document";
 import type { Flag } from "../engine/flag-definition";
 import { HASH_VERSION } from "../engine/hashing";
 import type { Experiment, ExperimentState, Layer } from "../engine/types";
+import type { ConfigDocumentService } from "./config-document.service";
 import type { ExperimentService } from "./experiment.service";
 import type { FlagService } from "./flag.service";
 import { type LayerService, type LayerView, viewOf } from "./layer.service";
@@ -25,9 +26,11 @@ export interface ConfigurationReads {
   flag(key: string): Promise<Flag | null>;
   /** Sorted by key, archived ones too. */
   flags(service: string | null): Promise<Flag[]>;
+  /** Everything that decides, as one document (SPEC §15). */
+  exportConfig(): Promise<ConfigDocument>;
 }
 
-export function databaseReads(experiments: ExperimentService, layers: LayerService, flags: FlagService): ConfigurationReads {
+export function databaseReads(experiments: ExperimentService, layers: LayerService, flags: FlagService, documents: ConfigDocumentService): ConfigurationReads {
   return {
     experiment: (key) => experiments.get(key),
     experiments: (query) => experiments.list(query),
@@ -35,6 +38,7 @@ export function databaseReads(experiments: ExperimentService, layers: LayerServi
     layers: (service) => layers.list(service),
     flag: (key) => flags.get(key),
     flags: (service) => flags.list(service),
+    exportConfig: () => documents.exportDocument(),
   };
 }
 
@@ -77,5 +81,7 @@ export function documentReads(current: () => { readonly document: ConfigDocument
         .map(view),
     flag: async (key) => rows().flags.find((f) => f.key === key) ?? null,
     flags: async (service) => rows().flags.filter(servesAll(service)),
+    // A sidecar's 001 files as a tessera.config/v1 document: what `npm run config -- apply` takes to a server with a database.
+    exportConfig: async () => current()?.document ?? EMPTY_DOCUMENT,
   };
 }

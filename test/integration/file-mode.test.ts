@@ -84,6 +84,20 @@ describe("the 001 README's files in LAYERS_DIR and EXPERIMENTS_DIR", () => {
     }
   });
 
+  it("exports the files as a tessera.config/v1 document (what a server with a database imports)", async () => {
+    const doc = ok(await suite.server.gql(`{ exportConfig }`)).exportConfig;
+    expect(doc.layers).toEqual([{ key: "click_experiment", description: "layers/click.json, version v1", priority: 200, services: ["ranker_svc"], hashKey: "user_id", salt: "click_exp_2024", enabled: true, defaultParams: {} }]);
+    expect(doc.experiments).toHaveLength(1);
+    expect(doc.experiments[0]).toMatchObject({
+      key: "100",
+      layer: "click_experiment",
+      state: "RUNNING",
+      traffic: 10_000,
+      ranges: [{ start: 0, end: 5000, vid: 1001 }, { start: 5000, end: 10_000, vid: 1002 }],
+      variants: [{ key: "1001", vid: 1001, weight: 5000, params: BASELINE }, { key: "1002", vid: 1002, weight: 5000, params: NEW_MODEL }],
+    });
+  });
+
   it("the configuration queries answer what the files say (the layered shapes mapped as SPEC §15 says)", async () => {
     const shown = ok(
       await suite.server.gql(`{

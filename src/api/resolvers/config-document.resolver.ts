@@ -10,7 +10,7 @@ import { JSONScalar } from "../types/scalars";
 export class ConfigDocumentResolver {
   @Query(() => JSONScalar, { description: "everything that decides, as one tessera.config/v1 document (schemas/tessera.config.v1.schema.json), sorted by key" })
   async exportConfig(@Ctx() ctx: AppContext): Promise<JsonValue> {
-    return (await ctx.services.configDocuments.exportDocument()) as unknown as JsonValue;
+    return (await ctx.services.reads.exportConfig()) as unknown as JsonValue;
   }
 
   @Mutation(() => ConfigPlanType, {
