@@ -94,11 +94,14 @@ describe.each(SEEDS.map((seed, i) => ({ seed, i })))("seed $seed", ({ seed, i })
     expect((await onB(EXPORT)).exportConfig).toEqual(document);
   });
 
-  it("importing the same document again changes nothing and keeps the version", async () => {
-    const before = await versionOf(onB);
-    const plan = (await onB(IMPORT, { document })).importConfig;
-    expect(plan).toEqual({ applied: true, configVersion: before, slotsMoved: 0, changes: [] });
-    expect(await versionOf(onB)).toBe(before);
+  it("importing the same document again changes nothing and keeps the version, on B and on A where it came from", async () => {
+    const onA = async (query: string, variables: Record<string, unknown> = {}) => ok(await a.gql(query, variables));
+    for (const gql of [onB, onA]) {
+      const before = await versionOf(gql);
+      const plan = (await gql(IMPORT, { document })).importConfig;
+      expect(plan).toEqual({ applied: true, configVersion: before, slotsMoved: 0, changes: [] });
+      expect(await versionOf(gql)).toBe(before);
+    }
   });
 
   it(`decides ${CONTEXTS_PER_SEED} random contexts on B as on A (decide over every service, decideFlags over every flag)`, async () => {
