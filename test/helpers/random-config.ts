@@ -1,8 +1,8 @@
 // A random configuration built through the real GraphQL mutations (the round-trip property of SPEC §15),
 // and random contexts to decide it for: every key and actor carries the seed's prefix.
 
-import { ARCHIVE, CONCLUDE, CREATE, EXPERIMENT, SET_OVERRIDE, SET_WEIGHTS, START, ok } from "./factories";
-import { ARCHIVE_FLAG, CREATE_FLAG, SET_FLAG_ENABLED, SET_FLAG_RULES, SET_FORCED } from "./flag-factories";
+import { ARCHIVE, CLEAR_OVERRIDE, CONCLUDE, CREATE, EXPERIMENT, SET_OVERRIDE, SET_WEIGHTS, START, ok } from "./factories";
+import { ARCHIVE_FLAG, CLEAR_FORCED, CREATE_FLAG, SET_FLAG_ENABLED, SET_FLAG_RULES, SET_FORCED, UPDATE_FLAG } from "./flag-factories";
 import { CREATE_LAYER, LAYER, SET_RANGES, SET_TRAFFIC, SLOTS, UPDATE_LAYER } from "./layer-factories";
 import { int } from "./prng";
 import type { GqlResponse } from "./test-server";
@@ -12,6 +12,7 @@ const COUNTRIES = ["US", "FR", "DE", "JP", "BR"];
 const VERSIONS = ["1.0.0", "1.0.0-rc.1", "2.0.1", "v2.1.0", "2.9.0", "2.10.0", "3.0.0-beta"];
 const PLANS = ["free", "pro", "team"];
 type Json = Record<string, unknown>;
+const UPDATE_EXPERIMENT = `mutation($key: String!, $input: UpdateExperimentInput!) { updateExperiment(key: $key, input: $input) { key } }`;
 
 interface Exp {
   key: string;
@@ -167,13 +168,28 @@ export class RandomConfig {
     await this.run(SET_TRAFFIC, { key: e.key, traffic });
   }
 
-  /** Overrides, then flags naming the experiments, then every state (so flags name archived ones too). */
-  async buildStatesAndFlags(): Promise<void> {
-    for (const e of this.experiments) {
-      for (let n = int(this.rand, 0, 3); n > 0; n--) {
-        await this.run(SET_OVERRIDE, { experiment: e.key, actor: this.pick(this.actorsOf(e.hashKey)), variant: this.pick(e.variants).key });
-      }
+  /** Edits after creation: what export reads must be what the edits left, not what creation wrote. */
+  private async edit(): Promise<void> {
+    for (const key of this.layers) {
+      if (this.chance(0.4)) await this.run(UPDATE_LAYER, { key, input: { priority: int(this.rand, -2, 3), services: this.some(SERVICES, 1), defaultParams: this.params() } });
     }
+    for (const e of this.experiments) {
+      if (!this.chance(0.3)) continue;
+      const input: Json = { description: `edited ${e.key}`, rule: this.rule(), ...(this.chance(0.5) ? { exclusionGroup: `${this.prefix}-g2` } : {}) };
+      if (e.layer === null || this.chance(0.5)) input.services = this.some(SERVICES, 1);
+      await this.run(UPDATE_EXPERIMENT, { key: e.key, input });
+    }
+    for (const e of this.experiments) {
+      const actors = this.actorsOf(e.hashKey);
+      for (let n = int(this.rand, 0, 3); n > 0; n--) await this.run(SET_OVERRIDE, { experiment: e.key, actor: this.pick(actors), variant: this.pick(e.variants).key });
+      // Cleared overrides must not come back through the document.
+      if (this.chance(0.3)) await this.run(CLEAR_OVERRIDE, { experiment: e.key, actor: this.pick(actors) });
+    }
+  }
+
+  /** Edits and overrides, then flags naming the experiments, then every state (so flags name archived ones too). */
+  async buildStatesAndFlags(): Promise<void> {
+    await this.edit();
     for (let f = 0; f < int(this.rand, 3, 5); f++) await this.buildFlag(`${this.prefix}-f${f}`);
     for (const e of this.experiments) {
       // One implicit experiment always runs: every seed's contexts reach a bucketed experiment.
@@ -221,6 +237,8 @@ export class RandomConfig {
       const variation = rule.type === "DELIVERY" ? this.pick(["on", "off"]) : this.pick(this.experiments.find((e) => e.key === rule.experiment)!.variants).key;
       await this.run(SET_FORCED, { flag: key, rule: rule.key, actor: this.pick(this.actorsOf(hashKey)), variation });
     }
+    if (this.chance(0.3) && rules.length > 0) await this.run(CLEAR_FORCED, { flag: key, rule: this.pick(rules).key, actor: this.pick(this.actorsOf(hashKey)) });
+    if (this.chance(0.3)) await this.run(UPDATE_FLAG, { key, input: { description: `edited ${key}`, services: this.some(SERVICES, 1), variables: { ...this.params(), on: true } } });
     if (this.chance(0.2)) await this.run(SET_FLAG_ENABLED, { key, enabled: false });
     if (this.chance(0.15)) await this.run(ARCHIVE_FLAG, { key });
   }
