@@ -117,7 +117,8 @@ export class RandomConfig {
   /** Layers and experiments, fragmented by weights, traffic and direct ranges; no state changed yet. */
   async buildExperiments(): Promise<void> {
     const p = this.prefix;
-    for (let j = 0; j < int(this.rand, 2, 3); j++) {
+    const layers = int(this.rand, 2, 3);
+    for (let j = 0; j < layers; j++) {
       const key = `${p}-l${j}`;
       const hashKey = this.chance(0.3) ? "device_id" : "user_id";
       await this.run(CREATE_LAYER, {
@@ -132,9 +133,11 @@ export class RandomConfig {
         },
       });
       this.layers.push(key);
-      for (let k = 0; k < int(this.rand, 2, 4); k++) await this.createExperiment(`${key}-e${k}`, key, hashKey, int(this.rand, 300, 2000));
+      const experiments = int(this.rand, 2, 4);
+      for (let k = 0; k < experiments; k++) await this.createExperiment(`${key}-e${k}`, key, hashKey, int(this.rand, 300, 2000));
     }
-    for (let k = 0; k < int(this.rand, 3, 5); k++) await this.createExperiment(`${p}-i${k}`, null, "user_id", null);
+    const implicit = int(this.rand, 3, 5);
+    for (let k = 0; k < implicit; k++) await this.createExperiment(`${p}-i${k}`, null, "user_id", null);
     for (let round = 0; round < 3; round++) for (const e of this.experiments) if (this.chance(0.5)) await this.reshape(e);
     // The 001 style: one layer's ranges cut at random, then reshaped again on top of that.
     const direct = this.layers[0]!;
@@ -190,11 +193,13 @@ export class RandomConfig {
   /** Edits and overrides, then flags naming the experiments, then every state (so flags name archived ones too). */
   async buildStatesAndFlags(): Promise<void> {
     await this.edit();
-    for (let f = 0; f < int(this.rand, 3, 5); f++) await this.buildFlag(`${this.prefix}-f${f}`);
+    const flags = int(this.rand, 3, 5);
+    for (let f = 0; f < flags; f++) await this.buildFlag(`${this.prefix}-f${f}`);
     for (const e of this.experiments) {
       // One implicit experiment always runs: every seed's contexts reach a bucketed experiment.
       const state = e.key === `${this.prefix}-i0` ? "RUNNING" : this.pick(["DRAFT", "RUNNING", "RUNNING", "CONCLUDED", "ARCHIVED"]);
-      if (state !== "DRAFT" && this.chance(0.7)) await this.run(START, { key: e.key });
+      // CONCLUDED and ARCHIVED are reached from RUNNING or straight from DRAFT.
+      if (state === "RUNNING" || (state !== "DRAFT" && this.chance(0.7))) await this.run(START, { key: e.key });
       if (state === "CONCLUDED" || (state === "ARCHIVED" && this.chance(0.3))) await this.run(CONCLUDE, { key: e.key, winner: this.pick(e.variants).key });
       // A concluded experiment can still widen or narrow (SPEC §5: setTraffic widens a concluded experiment).
       if (state === "CONCLUDED" && this.chance(0.3)) await this.reshape(e, true);
