@@ -88,6 +88,21 @@ function takesWritten(request: PlacementRequest, written: Placement): boolean {
   return !followsWeights(current.slots, current.ranges, variants, traffic);
 }
 
+/**
+ * Whether the document asks an existing experiment for the traffic and weights it has now, its slots
+ * omitted or as they are: then nothing moves. Its ranges need not be the weights' split (setLayerRanges
+ * writes any split): re-deriving them from the weights would make importing an unchanged document move slots.
+ */
+function asksNoMove(request: PlacementRequest): boolean {
+  const current = request.current;
+  if (current === null || (request.slots !== null && !givesCurrent(request))) return false;
+  const owned = countSlots(current.slots);
+  const sameWeights =
+    current.variants.length === request.variants.length &&
+    current.variants.every((v, i) => v.vid === request.variants[i]!.vid && v.weight === request.variants[i]!.weight);
+  return (request.traffic ?? owned) === owned && sameWeights;
+}
+
 class LayerOccupancy {
   private readonly owner: (string | null)[] = new Array<string | null>(SLOTS_PER_LAYER).fill(null);
 
@@ -141,7 +156,7 @@ function runsOf(mask: Uint8Array): Segment[] {
 
 /**
  * Places every experiment of one layer, in three passes: what is fixed (written in the document, kept,
- * or archived), then experiments that exist (shrinking ones first, so growing ones can take what
+ * asked for no move, or archived), then experiments that exist (shrinking ones first, so growing ones can take what
  * they give back), then new ones in key order.
  */
 export function placeLayer(layer: string, implicit: boolean, requests: readonly PlacementRequest[]): Map<string, Placement> {
@@ -151,7 +166,7 @@ export function placeLayer(layer: string, implicit: boolean, requests: readonly 
   for (const request of requests) {
     const fixed: Placement | null = request.ownsNothing
       ? { slots: [], ranges: [] }
-      : request.path === null
+      : request.path === null || asksNoMove(request)
         ? { slots: [...request.current!.slots], ranges: [...request.current!.ranges] }
         : request.slots !== null
           ? writtenPlacement(request, request.path)
