@@ -89,18 +89,16 @@ function takesWritten(request: PlacementRequest, written: Placement): boolean {
 }
 
 /**
- * Whether the document asks an existing experiment for the traffic and weights it has now, its slots
- * omitted or as they are: then nothing moves. Its ranges need not be the weights' split (setLayerRanges
- * writes any split): re-deriving them from the weights would make importing an unchanged document move slots.
+ * Whether the document asks an existing experiment, its slots left out, for the traffic and weights it
+ * has now: then nothing moves. Its ranges need not be the weights' split (setLayerRanges writes any
+ * split): re-deriving them from the weights would make importing an unchanged document move slots.
+ * (Slots written in the document are judged by `takesWritten`.)
  */
 function asksNoMove(request: PlacementRequest): boolean {
-  const current = request.current;
-  if (current === null || (request.slots !== null && !givesCurrent(request))) return false;
+  const { current } = request;
+  if (current === null || request.slots !== null) return false;
   const owned = countSlots(current.slots);
-  const sameWeights =
-    current.variants.length === request.variants.length &&
-    current.variants.every((v, i) => v.vid === request.variants[i]!.vid && v.weight === request.variants[i]!.weight);
-  return (request.traffic ?? owned) === owned && sameWeights;
+  return (request.traffic ?? owned) === owned && sameWeights(current.variants, request.variants);
 }
 
 class LayerOccupancy {
