@@ -2,7 +2,8 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { printAppSchema } from "../../src/api/schema";
+import { getMetadataStorage } from "type-graphql";
+import { buildAppSchema, printAppSchema } from "../../src/api/schema";
 import { createDataSource } from "../../src/persistence/data-source";
 import { createTestDatabase } from "../helpers/test-database";
 
@@ -32,7 +33,7 @@ it("schema.graphql keeps the public names of SPEC §16 (flags)", () => {
     "updateFlag(", "setFlagRules(", "setFlagEnabled(", "): ForcedDecision!", "clearForcedDecision(",
     "traffic: Int = 10000", "enabled: Boolean = true", `hashKey: String = "user_id"`, "rules: [FlagRuleInput!] = []",
     "enum FlagSource {", "type FlagDecision {", "type FlagsDecision {", "flags: [FlagDecision!]!", "source: FlagSource!",
-    "decideFlags(explain: Boolean = false, requestId: String, context: JSON!, keys: [String!]): FlagsDecision!",
+    "decideFlags(keys: [String!], context: JSON!, requestId: String, explain: Boolean = false): FlagsDecision!",
   ]) {
     expect(schema).toContain(name);
   }
@@ -57,3 +58,40 @@ it("the migrations leave no pending schema change against the entities", async (
     await database.drop();
   }
 });
+
+it("schema.graphql keeps the names of SPEC §15 (configuration as code)", () => {
+  const schema = printAppSchema();
+  for (const name of [
+    "exportConfig: JSON!",
+    "importConfig(document: JSON!, dryRun: Boolean = false, prune: Boolean = false): ConfigPlan!",
+    "type ConfigPlan {", "type PlannedChange {",
+  ]) {
+    expect(schema).toContain(name);
+  }
+});
+
+it("lists every field's arguments in the order its resolver declares them (not the order decorators run)", () => {
+  const schema = buildAppSchema();
+  const storage = getMetadataStorage() as unknown as { queries: Handler[]; mutations: Handler[]; subscriptions: Handler[] };
+  const roots = { Query: schema.getQueryType()!, Mutation: schema.getMutationType()!, Subscription: schema.getSubscriptionType()! };
+  const handlers: Array<[keyof typeof roots, Handler]> = [
+    ...storage.queries.map((h): [keyof typeof roots, Handler] => ["Query", h]),
+    ...storage.mutations.map((h): [keyof typeof roots, Handler] => ["Mutation", h]),
+    ...storage.subscriptions.map((h): [keyof typeof roots, Handler] => ["Subscription", h]),
+  ];
+  let checked = 0;
+  for (const [root, handler] of handlers) {
+    const declared = [...(handler.params ?? [])].filter((p) => p.kind === "arg").sort((a, b) => a.index - b.index).map((p) => p.name);
+    expect([root, handler.schemaName, roots[root].getFields()[handler.schemaName]!.args.map((a) => a.name)]).toEqual([root, handler.schemaName, declared]);
+    if (declared.length > 1) checked++;
+  }
+  expect(checked).toBeGreaterThan(10);
+  // SPEC §7's own spelling of two of them.
+  expect(printAppSchema()).toContain("assign(experiment: String!, actor: String!, context: JSON, requestId: String): Assignment");
+  expect(printAppSchema()).toContain("decide(services: [String!]!, context: JSON!, requestId: String, explain: Boolean = false): Decision!");
+});
+
+interface Handler {
+  readonly schemaName: string;
+  readonly params?: Array<{ kind: string; index: number; name?: string }>;
+}

@@ -18,10 +18,10 @@ export class ConfigDocumentResolver {
   })
   async importConfig(
     @Arg("document", () => JSONScalar) document: JsonValue,
-    @Arg("dryRun", () => Boolean, { defaultValue: false }) dryRun: boolean,
-    @Arg("prune", () => Boolean, { defaultValue: false }) prune: boolean,
+    @Arg("dryRun", () => Boolean, { nullable: true, defaultValue: false }) dryRun: boolean | null,
+    @Arg("prune", () => Boolean, { nullable: true, defaultValue: false }) prune: boolean | null,
     @Ctx() ctx: AppContext,
   ): Promise<ConfigPlanType> {
-    return ConfigPlanType.from(await ctx.services.configDocuments.importDocument({ document, dryRun, prune }, ctx.caller));
+    return ConfigPlanType.from(await ctx.services.configDocuments.importDocument({ document, dryRun: dryRun ?? false, prune: prune ?? false }, ctx.caller));
   }
 }
