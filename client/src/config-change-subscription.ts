@@ -30,6 +30,9 @@ interface CloseLike {
 
 const isCloseEvent = (value: unknown): value is CloseLike => typeof (value as CloseLike | null)?.code === "number";
 
+/** Refusals that may pass: the database or the server recovering, a rate. Others (bad key, FORBIDDEN, bad input) end the subscription. */
+const PASSING_CODES = new Set(["UNAVAILABLE", "INTERNAL_SERVER_ERROR", "RATE_LIMITED", "NETWORK"]);
+
 export class ConfigChangeSubscription {
   private since: number | null;
   private closed = false;
@@ -73,8 +76,7 @@ export class ConfigChangeSubscription {
       try {
         this.since = await this.currentVersion();
       } catch (error) {
-        if (error instanceof TesseraError && error.code !== "NETWORK" && error.code !== "UNAVAILABLE" && error.code !== "RATE_LIMITED") return this.fail(error);
-        return this.retry();
+        return error instanceof TesseraError ? this.refused(error) : this.retry();
       }
     }
     if (this.closed) return;
@@ -83,7 +85,10 @@ export class ConfigChangeSubscription {
       { query: text, variables: { ...this.variables, since: this.since } },
       {
         next: (result) => {
-          if (result.errors?.length) return this.fail(TesseraError.fromErrors(result.errors as GraphQLErrorBody[], null));
+          if (result.errors?.length) {
+            this.unsubscribe?.();
+            return this.refused(TesseraError.fromErrors(result.errors as GraphQLErrorBody[], null));
+          }
           const change = result.data?.configChanged;
           // The server sends each version once; the check keeps that true across reconnections whatever happens.
           if (change == null || this.closed || (this.since !== null && change.version <= this.since)) return;
@@ -92,7 +97,7 @@ export class ConfigChangeSubscription {
         },
         error: (error) => {
           if (this.closed) return;
-          if (Array.isArray(error)) return this.fail(TesseraError.fromErrors(error as GraphQLErrorBody[], null));
+          if (Array.isArray(error)) return this.refused(TesseraError.fromErrors(error as GraphQLErrorBody[], null));
           if (isCloseEvent(error) && FATAL_CLOSE_CODES.has(error.code)) {
             return this.fail(new TesseraError(error.code === 4400 || error.code === 4406 ? "BAD_REQUEST" : error.code === 4401 ? "UNAUTHENTICATED" : "FORBIDDEN", error.reason || `closed with ${error.code}`, null, error.code));
           }
@@ -114,6 +119,11 @@ export class ConfigChangeSubscription {
     // ±50 % jitter: subscribers of an instance that went away do not all come back at once.
     const delay = base * (0.5 + Math.random());
     this.timer = setTimeout(() => void this.start(), delay);
+  }
+
+  private refused(error: TesseraError): void {
+    if (PASSING_CODES.has(error.code)) this.retry();
+    else this.fail(error);
   }
 
   private fail(error: TesseraError): void {

@@ -1,6 +1,6 @@
 // configChanged through the typed client (SPEC §10): every change once and in order, from `since` or from
 // now, and across lost connections (a TCP proxy between client and server cuts and refuses them) without a
-// missed or repeated version; refusals end the subscription with a TesseraError.
+// missed or repeated version; refusals end the subscription with a TesseraError. Restarts: client-restart.test.ts.
 
 import WebSocket from "ws";
 import { type ConfigChange, TesseraClient, type TesseraError } from "../../client/src";
