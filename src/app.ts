@@ -35,6 +35,7 @@ import { createServer } from "./server";
 import { AccessGate } from "./api/access-gate";
 import { refusedInMode } from "./api/access-rules";
 import { buildAppSchema } from "./api/schema";
+import { TrustedDocuments } from "./api/trusted-documents";
 import { ApiKeyService, type CreatedApiKey } from "./services/api-key.service";
 import { KeyRegistry } from "./services/key-registry";
 import { RateLimiter } from "./services/rate-limiter";
@@ -81,6 +82,8 @@ const isUnreachable = (error: unknown) => {
 };
 
 export async function createApp(config: AppConfig, logger: Logger, options: AppOptions = {}): Promise<App> {
+  // Read first: a manifest that cannot be used stops the start before anything opens.
+  const trusted = config.trustedDocuments === null ? undefined : { documents: TrustedDocuments.load(config.trustedDocuments.file), roles: config.trustedDocuments.roles };
   const { h32 } = await xxhash();
   const source = config.configSource;
   const withoutDatabase = config.database.kind === "none";
@@ -111,7 +114,9 @@ export async function createApp(config: AppConfig, logger: Logger, options: AppO
   }, (key) => (snapshots.isLoaded ? (snapshots.snapshot.flags.get(key)?.services ?? null) : null), {
     authOff: !config.auth.enabled,
     refused: refusedInMode({ fileMode: source.kind !== "database", withoutDatabase }),
+    trusted,
   });
+  if (trusted) logger.info({ documents: trusted.documents.size, roles: [...trusted.roles] }, "TRUSTED_DOCUMENTS: these roles run only the manifest's documents");
   if (!config.auth.enabled) logger.warn({ host: config.host }, "AUTH=off: no API key is checked; every caller may change every experiment (loopback only)");
   const assignmentStore = new AssignmentStore(db, memory, logger, { timeoutMs: config.stickyTimeoutMs, queueMax: config.assignmentQueueMax });
   const decisions = new DecisionService(assignmentStore, snapshots, exposures, memory, follower, { assignments: !withoutDatabase, exposures: !withoutDatabase });

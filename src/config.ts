@@ -1,6 +1,7 @@
 // loadConfig(env): the only reader of process.env; typed and validated.
 
 import path from "node:path";
+import { ROLES, type Role } from "./services/access-key";
 
 export type DatabaseConfig =
   | { readonly kind: "postgres"; readonly url: string }
@@ -52,6 +53,15 @@ export interface AppConfig {
   readonly auth: AuthConfig;
   /** The configuration's source: files make the server read-only (SPEC §15). */
   readonly configSource: ConfigSource;
+  /** TRUSTED_DOCUMENTS: the keys of these roles may run only the manifest's documents; null: any document. */
+  readonly trustedDocuments: TrustedDocumentsConfig | null;
+}
+
+export interface TrustedDocumentsConfig {
+  /** A persisted-documents manifest, `{"<id>": "<document text>"}` (graphql-codegen's client preset writes one). */
+  readonly file: string;
+  /** TRUSTED_DOCUMENTS_ROLES: SDK by default (the keys shipped inside applications); `all` is every role. */
+  readonly roles: ReadonlySet<Role>;
 }
 
 export interface AuthConfig {
@@ -156,6 +166,25 @@ export function configSource(env: NodeJS.ProcessEnv): ConfigSource {
   return { kind: "database" };
 }
 
+/** TRUSTED_DOCUMENTS=path, with TRUSTED_DOCUMENTS_ROLES a comma-separated list of roles or `all`. */
+export function trustedDocumentsConfig(env: NodeJS.ProcessEnv): TrustedDocumentsConfig | null {
+  const file = env.TRUSTED_DOCUMENTS || null;
+  const raw = env.TRUSTED_DOCUMENTS_ROLES || null;
+  if (file === null) {
+    if (raw !== null) throw new ConfigError("TRUSTED_DOCUMENTS_ROLES needs TRUSTED_DOCUMENTS (the manifest of persisted documents)");
+    return null;
+  }
+  if (raw === null) return { file: path.resolve(file), roles: new Set<Role>(["SDK"]) };
+  if (raw.trim().toLowerCase() === "all") return { file: path.resolve(file), roles: new Set<Role>(ROLES) };
+  const roles = new Set<Role>();
+  for (const part of raw.split(",")) {
+    const role = part.trim().toUpperCase();
+    if (!(ROLES as readonly string[]).includes(role)) throw new ConfigError(`TRUSTED_DOCUMENTS_ROLES must be "all" or a comma-separated list of ${ROLES.join(", ")}, got "${part.trim().slice(0, 20)}"`);
+    roles.add(role as Role);
+  }
+  return { file: path.resolve(file), roles };
+}
+
 function databaseConfig(env: NodeJS.ProcessEnv, source: ConfigSource): DatabaseConfig {
   const storage = env.STORAGE || "database";
   if (storage !== "database" && storage !== "none") throw new ConfigError(`STORAGE must be database or none, got "${storage.slice(0, 20)}"`);
@@ -202,5 +231,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     assignmentQueueMax: integer(env, "ASSIGNMENT_QUEUE_MAX", 100_000, 0, 10_000_000),
     auth,
     configSource: source,
+    trustedDocuments: trustedDocumentsConfig(env),
   };
 }

@@ -4,6 +4,7 @@ import "reflect-metadata";
 import { createApp } from "./app";
 import { ConfigError, loadConfig } from "./config";
 import { createLogger } from "./logger";
+import { TrustedDocumentsError } from "./api/trusted-documents";
 import { DataDirInUseError } from "./persistence/data-dir-lock";
 
 async function main(): Promise<void> {
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // A refusal the operator can act on is said in its own words; anything else comes with its stack.
-  const refused = error instanceof DataDirInUseError || error instanceof ConfigError;
+  const refused = error instanceof DataDirInUseError || error instanceof ConfigError || error instanceof TrustedDocumentsError;
   process.stderr.write(`Tessera failed to start: ${refused ? error.message : error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
   process.exit(1);
 });

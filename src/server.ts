@@ -8,6 +8,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin
 import type { ExecutionResult } from "graphql";
 import type { AccessGate } from "./api/access-gate";
 import { accessPlugin } from "./api/access-plugin";
+import { AccessRefusal } from "./api/access-refusal";
 import { headerValue } from "./api/caller";
 import { BodyError, isJsonContentType, readBody, sendBadRequest, sendJson, sendRefusal } from "./api/http-json";
 import { CompiledQueries } from "./api/compiled-queries";
@@ -18,6 +19,7 @@ import { experimentEndpoint } from "./api/experiment-endpoint";
 import { buildAppSchema } from "./api/schema";
 import { serveSubscriptions } from "./api/subscription-server";
 import { refuseSubscriptionsOverHttp } from "./api/subscriptions-over-http";
+import { documentIdOf, withDocumentText } from "./api/trusted-documents";
 import { HttpDrain } from "./http-drain";
 import type { Logger } from "./logger";
 import { ResponseBatch } from "./response-batch";
@@ -126,6 +128,13 @@ export function createServer(deps: ServerDeps): TesseraServer {
       }
       // One operation per request: an array of operations would multiply every limit (SPEC §13).
       if (Array.isArray(body)) return sendBadRequest(res, 400, "batched operations (a JSON array body) are not accepted: send one operation per request");
+      // A trusted document named by its id runs as its text, on either path, and is judged as any text is.
+      const id = caller === null ? null : documentIdOf(body);
+      if (id !== null) {
+        const text = deps.gate.trustedDocument(caller!, id);
+        if (text instanceof AccessRefusal) return sendRefusal(res, text);
+        if (text !== null) body = withDocumentText(body as object, text);
+      }
     }
     // Only the landing page has no caller, and it sends no operation (Apollo serves the page).
     const context: AppContext = { services: deps.services, caller: caller ?? NO_CALLER };

@@ -1,10 +1,10 @@
 // AccessGate: the one place requests are let in (SPEC §13). Apollo's path (a plugin), the compiled
 // fast path and graphql-ws all ask it the same two questions: who is this (authenticate), and may
-// they run this operation now (admit: role, services, rate).
+// they run this operation now (admit: mode, trusted documents, role, services, rate).
 
 import type { IncomingHttpHeaders } from "node:http";
 import { type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, getArgumentValues, getVariableValues } from "graphql";
-import type { AccessKey } from "../services/access-key";
+import type { AccessKey, Role } from "../services/access-key";
 import type { Caller } from "../services/caller";
 import type { KeyRegistry } from "../services/key-registry";
 import { flagVisibleTo } from "../services/flag-decision.service";
@@ -12,6 +12,7 @@ import type { RateLimiter } from "../services/rate-limiter";
 import { AccessRefusal } from "./access-refusal";
 import { callerOf } from "./caller";
 import { operationAccess, type OperationAccess, type RootField } from "./operation-access";
+import type { TrustedDocuments } from "./trusted-documents";
 
 /** Longer bearer tokens are not hashed: no key is that long (TESSERA_ADMIN_KEY included). */
 const MAX_SECRET_CHARS = 512;
@@ -34,6 +35,8 @@ export interface AccessGateOptions {
   readonly authOff: boolean;
   /** Root fields refused to everyone in this server's mode (file mode, STORAGE=none), with the reason: refusedInMode. */
   readonly refused?: ReadonlyMap<string, string>;
+  /** TRUSTED_DOCUMENTS: callers of these roles run only the manifest's documents (AUTH=off callers count as ADMIN). */
+  readonly trusted?: { readonly documents: TrustedDocuments; readonly roles: ReadonlySet<Role> };
 }
 
 /**
@@ -52,6 +55,8 @@ export class AccessGate {
   private readonly scopeVerdicts = new WeakMap<OperationAccess, Map<string, AccessRefusal | null>>();
   /** The mode's verdict on an operation (it never changes while the server runs). */
   private readonly modeVerdicts = new WeakMap<OperationAccess, AccessRefusal | null>();
+  /** Is the operation's document one of TRUSTED_DOCUMENTS (worked out once per parsed document)? */
+  private readonly trustVerdicts = new WeakMap<OperationAccess, boolean>();
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -95,6 +100,10 @@ export class AccessGate {
       const inMode = this.refusedInMode(access);
       if (inMode !== null) return inMode;
     }
+    if (this.options.trusted !== undefined && this.restrictsDocuments(caller) && !this.isTrusted(access)) {
+      const role = caller.key?.role ?? "ADMIN";
+      return new AccessRefusal("FORBIDDEN", `the ${role} role may run only trusted documents: send one of the server's persisted documents, or its documentId`, { field: "query", role });
+    }
     const key = caller.key;
     if (key === null) return null;
     const forbidden = access.forbidden.get(key.role)!;
@@ -111,6 +120,27 @@ export class AccessGate {
     const refused = this.limiter.take(key.id, key.rateLimit, Math.max(1, cost));
     if (refused === null) return null;
     return new AccessRefusal("RATE_LIMITED", `the API key "${key.name}" is over its limit of ${key.rateLimit} requests per second`, { rateLimit: key.rateLimit }, refused.retryAfterSeconds);
+  }
+
+  /**
+   * The text of the trusted document `id` names, for a request that sends only the id. Null: no such
+   * document, and the caller may run any (Apollo answers the id as it would without TRUSTED_DOCUMENTS).
+   */
+  trustedDocument(caller: Caller, id: string): string | AccessRefusal | null {
+    const text = this.options.trusted?.documents.textOf(id);
+    if (text !== undefined) return text;
+    if (this.options.trusted === undefined || !this.restrictsDocuments(caller)) return null;
+    return new AccessRefusal("FORBIDDEN", "no trusted document has this id", { field: "documentId", role: caller.key?.role ?? "ADMIN" });
+  }
+
+  private restrictsDocuments(caller: Caller): boolean {
+    return this.options.trusted!.roles.has(caller.key?.role ?? "ADMIN");
+  }
+
+  private isTrusted(access: OperationAccess): boolean {
+    let verdict = this.trustVerdicts.get(access);
+    if (verdict === undefined) this.trustVerdicts.set(access, (verdict = this.options.trusted!.documents.holds(access.document)));
+    return verdict;
   }
 
   private refusedInMode(access: OperationAccess): AccessRefusal | null {

@@ -32,6 +32,7 @@ export interface RootField {
 }
 
 export interface OperationAccess {
+  readonly document: DocumentNode;
   readonly operation: OperationDefinitionNode;
   /** The root fields' names, as written (meta fields aside). */
   readonly names: readonly string[];
@@ -125,6 +126,7 @@ export function operationAccess(schema: GraphQLSchema, document: DocumentNode, o
   const scoped = fields.filter((f) => SERVICE_SCOPED_FIELDS.has(f.name));
   const batches = fields.filter((f) => f.name === "decideBatch");
   return {
+    document,
     operation,
     names: nodes.map((n) => n.name.value).filter((name) => !META_FIELDS.has(name)),
     forbidden,

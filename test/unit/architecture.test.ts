@@ -49,8 +49,16 @@ const isGraphQLPackage = (p: string) =>
   /^(graphql|type-graphql|graphql-scalars|graphql-ws)(\/|$)/.test(p) || p.startsWith("@apollo/");
 const isTypeOrm = (p: string) => /^typeorm(\/|$)/.test(p);
 
+/** Where a relative import leads, repository-relative; null for a package. */
+const targetOf = (file: string, specifier: string): string | null =>
+  specifier.startsWith(".") ? path.posix.normalize(path.posix.join(path.posix.dirname(file), specifier)) : null;
+
 /** The breach an import makes, or null. */
 function breachOf({ file, specifier }: Import): string | null {
+  if (file.startsWith("client/")) {
+    return targetOf(file, specifier)?.startsWith("client/") === false ? "the typed client (client/) imports nothing of the server's" : null;
+  }
+  if (targetOf(file, specifier)?.startsWith("client/") || specifier.startsWith("@tessera/client")) return "the server never imports the typed client (client/)";
   const from = zoneOfFile(file);
   const to = zoneOf(file, specifier);
   switch (from) {
@@ -149,6 +157,12 @@ describe("the rule (so a breach would be caught)", () => {
     ["src/server.ts", "./persistence/database", false],
     ["src/persistence/migrations.ts", "../../migrations/1-Initial", false],
     ["src/engine/decide.ts", "../../migrations/1-Initial", true],
+    ["src/server.ts", "../client/src", true],
+    ["src/api/x.ts", "../../client/src/tessera-client", true],
+    ["src/api/x.ts", "@tessera/client", true],
+    ["client/src/tessera-client.ts", "./generated/graphql", false],
+    ["client/src/tessera-client.ts", "graphql-ws/client", false],
+    ["client/src/tessera-client.ts", "../../src/api/errors", true],
   ])("%s importing %p breaches: %p", (file, specifier, breach) => {
     expect(breachOf({ file, specifier }) !== null).toBe(breach);
   });
@@ -160,6 +174,13 @@ describe("src/ keeps the rule", () => {
       .map((i) => ({ ...i, breach: breachOf(i) }))
       .filter((i) => i.breach !== null);
     expect(breaches).toEqual([]);
+  });
+
+  it("and client/ imports only itself and packages", () => {
+    const client = tsFilesUnder(path.join(ROOT, "client/src")).map((full) => ({ file: rel(full), text: fs.readFileSync(full, "utf8") }));
+    const imports = client.flatMap(({ file, text }) => specifiersOf(text).map((specifier) => ({ file, specifier })));
+    expect(imports).toContainEqual({ file: "client/src/tessera-client.ts", specifier: "graphql-ws/client" });
+    expect(imports.filter((i) => breachOf(i) !== null)).toEqual([]);
   });
 
   it("has no console.log (the logger is pino)", () => {

@@ -24,7 +24,17 @@ it("defaults to PGlite under ./data/pglite on 127.0.0.1:4000 with migrations on"
     // Keys are checked by default; no bootstrap key unless TESSERA_ADMIN_KEY says one.
     auth: { enabled: true, adminKey: null, adminKeyRateLimit: 100 },
     configSource: { kind: "database" },
+    trustedDocuments: null,
   });
+});
+
+it("TRUSTED_DOCUMENTS: SDK keys by default, TRUSTED_DOCUMENTS_ROLES a list of roles or all", () => {
+  const file = path.resolve("client/src/generated/persisted-documents.json");
+  expect(loadConfig({ TRUSTED_DOCUMENTS: "client/src/generated/persisted-documents.json" }).trustedDocuments).toEqual({ file, roles: new Set(["SDK"]) });
+  expect(loadConfig({ TRUSTED_DOCUMENTS: file, TRUSTED_DOCUMENTS_ROLES: "sdk, VIEWER" }).trustedDocuments).toEqual({ file, roles: new Set(["SDK", "VIEWER"]) });
+  expect(loadConfig({ TRUSTED_DOCUMENTS: file, TRUSTED_DOCUMENTS_ROLES: "all" }).trustedDocuments).toEqual({ file, roles: new Set(["ADMIN", "DEVELOPER", "VIEWER", "SDK"]) });
+  expect(() => loadConfig({ TRUSTED_DOCUMENTS: file, TRUSTED_DOCUMENTS_ROLES: "SDK,ROOT" })).toThrow(/TRUSTED_DOCUMENTS_ROLES.*"ROOT"/);
+  expect(() => loadConfig({ TRUSTED_DOCUMENTS_ROLES: "all" })).toThrow(/needs TRUSTED_DOCUMENTS/);
 });
 
 it("file mode: CONFIG_FILE, or LAYERS_DIR with EXPERIMENTS_DIR; STORAGE=none only with files and without DATABASE_URL", () => {
