@@ -1,5 +1,5 @@
 // The examples of the project's documentation as tests read them: every `sh` block that runs `curl`,
-// every `graphql` block and every `js` block, each with the `json` block that follows it (the answer the
+// every `graphql`, `js` and `ts` block, each with the `json` block that follows it (the answer the
 // documentation shows). `shell` blocks (several processes, ports of their own) and `javascript` blocks
 // (a program that runs for good) are shown, never run.
 
@@ -10,7 +10,7 @@ export interface DocExample {
   readonly file: string;
   /** The line of the example's opening fence, for failure messages. */
   readonly line: number;
-  readonly kind: "sh" | "graphql" | "js";
+  readonly kind: "sh" | "graphql" | "js" | "ts";
   readonly code: string;
   /** The answer shown right after it; null when the documentation shows none. */
   readonly answer: string | null;
@@ -26,12 +26,12 @@ export function docExamples(file: string): DocExample[] {
   }
   const examples: DocExample[] = [];
   blocks.forEach((block, i) => {
-    const runs = (block.lang === "sh" && /\bcurl\b/.test(block.code)) || block.lang === "graphql" || block.lang === "js";
+    const runs = (block.lang === "sh" && /\bcurl\b/.test(block.code)) || ["graphql", "js", "ts"].includes(block.lang);
     if (!runs) return;
     const next = blocks[i + 1];
     // The answer belongs to the example only when nothing but prose-free space separates them.
     const answer = next && next.lang === "json" && text.slice(block.end, text.indexOf("```json", block.end)).trim() === "" ? next.code : null;
-    examples.push({ file: path.basename(file), line: block.line, kind: block.lang === "graphql" ? "graphql" : block.lang === "js" ? "js" : "sh", code: block.code, answer });
+    examples.push({ file: path.basename(file), line: block.line, kind: block.lang as DocExample["kind"], code: block.code, answer });
   });
   return examples;
 }

@@ -1,6 +1,6 @@
 // Every example of the README and docs/ runs against a real server, in order, and must answer what the
 // documentation shows: the docs cannot rot. (`curl` blocks run in bash with TESSERA_KEY set; `graphql`
-// blocks are posted with an ADMIN key; `js` blocks run in node with TESSERA_URL and TESSERA_KEY; each
+// blocks are posted with an ADMIN key; `js` and `ts` blocks run in node with TESSERA_URL and TESSERA_KEY; each
 // answer is compared as JSON, times, secrets and ids aside.)
 
 import { execFile } from "node:child_process";
@@ -21,18 +21,23 @@ const FILES = ["README.md", ...PAGES.sort().map((f) => `docs/${f}`)].filter(
 /** Runs the example in bash, as a reader would paste it (asynchronously: the server answers in this process). */
 function run(server: TestServer, example: DocExample): Promise<string> {
   const base = server.url.replace(/\/graphql$/, "");
-  const script =
-    example.kind === "graphql"
-      ? `curl -s ${base}/graphql -H "authorization: Bearer $TESSERA_KEY" -H 'content-type: application/json' --data-binary @-`
-      : example.kind === "js"
-        ? "node -"
-        : example.code.replaceAll("http://localhost:4000", base);
+  // A TypeScript example is written beside the sources it imports (`./client/src`) and run with ts-node.
+  const tsFile = path.join(ROOT, `.docs-example-${example.line}.ts`);
+  if (example.kind === "ts") fs.writeFileSync(tsFile, example.code);
+  const script = {
+    graphql: `curl -s ${base}/graphql -H "authorization: Bearer $TESSERA_KEY" -H 'content-type: application/json' --data-binary @-`,
+    js: "node -",
+    ts: `node -r ts-node/register/transpile-only ${JSON.stringify(tsFile)}`,
+    sh: example.code.replaceAll("http://localhost:4000", base),
+  }[example.kind];
   const input = example.kind === "graphql" ? JSON.stringify({ query: example.code }) : example.kind === "js" ? example.code : "";
   const env = { PATH: process.env.PATH, TESSERA_KEY: TEST_ADMIN_KEY, TESSERA_URL: server.url };
   return new Promise((resolve, reject) => {
-    const child = execFile("bash", ["-c", script], { env, cwd: ROOT, encoding: "utf8", timeout: 30_000 }, (error, stdout, stderr) =>
-      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
-    );
+    const child = execFile("bash", ["-c", script], { env, cwd: ROOT, encoding: "utf8", timeout: 30_000 }, (error, stdout, stderr) => {
+      if (example.kind === "ts") fs.rmSync(tsFile, { force: true });
+      if (error) reject(new Error(`${error.message}\n${stderr}`));
+      else resolve(stdout);
+    });
     child.stdin!.end(input);
   });
 }
