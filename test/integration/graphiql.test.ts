@@ -1,5 +1,5 @@
-// GraphiQL in development, served from the installed packages: its page and allow-listed files over HTTP, none in
-// production, and a real `decide` run from headless Chromium with every request off this machine blocked.
+// GraphiQL in development, served from the installed packages: its page and allow-listed files over HTTP (production
+// serves none: hardening.test.ts), and a real `decide` run from headless Chromium with every request off this machine blocked.
 //
 // The browser is Debian's chromium (CHROMIUM_PATH to use another). Missing, the browser test fails, unless
 // TESSERA_NO_BROWSER says why it could not be installed (.ci/run sets it): then that reason is what this file reports.
@@ -15,15 +15,10 @@ const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const NO_BROWSER = process.env.TESSERA_NO_BROWSER;
 
 let dev: TestServer;
-let production: TestServer;
 beforeAll(async () => {
   dev = await startTestServer();
-  production = await startTestServer({ config: { production: true } });
 });
-afterAll(async () => {
-  await dev?.close();
-  await production?.close();
-});
+afterAll(() => dev?.close());
 
 /** A GET as a browser sends it, the path exactly as given (fetch would normalize `..`). */
 function get(server: TestServer, pathname: string, headers: Record<string, string> = {}, method = "GET"): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
@@ -85,13 +80,6 @@ describe("over HTTP", () => {
     expect((await get(dev, "/graphiql/graphiql.min.js", {}, "POST")).status).toBe(404);
     const head = await get(dev, "/graphiql/graphiql.min.css", {}, "HEAD");
     expect([head.status, head.body.length]).toEqual([200, 0]);
-  });
-
-  it("production: no page and no files", async () => {
-    const page = await get(production, "/graphql", { authorization: `Bearer ${TEST_ADMIN_KEY}` });
-    expect(page.status).toBe(400);
-    expect(page.body.toString()).not.toMatch(/<html|<script/i);
-    for (const file of ["graphiql.min.js", "graphiql.min.css", "tessera-ide.js"]) expect((await get(production, `/graphiql/${file}`)).status).toBe(404);
   });
 });
 

@@ -126,6 +126,10 @@ describe("production: no introspection, no suggestions, no landing page", () => 
     const page = await send(dev, html);
     expect(page.status).toBe(200);
     expect(page.type).toContain("text/html");
+    // Nor the IDE's files (graphiql.test.ts tests them in development).
+    for (const file of ["graphiql.min.js", "graphiql.min.css", "tessera-ide.js"]) {
+      expect((await fetch(new URL(`/graphiql/${file}`, production.url))).status).toBe(404);
+    }
   });
 });
 
