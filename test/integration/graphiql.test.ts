@@ -85,11 +85,20 @@ describe("over HTTP", () => {
 
 const DECIDE_TEXT = `{ decide(services: ["ide_svc"], context: { user_id: "ide-user-7" }) { results { service vids experiments { experiment variant source } } } }`;
 
+const QUERY_EDITOR = ".graphiql-query-editor .CodeMirror";
+const RESULT_PANE = ".result-window .CodeMirror";
+
 /** In the page: the text of the CodeMirror editor at `selector` (CodeMirror 5 hangs itself on its element), "" until there is one. */
 const editorText = (selector: string): string => (globalThis as any).document.querySelector(selector)?.CodeMirror.getValue() ?? "";
 
+/** In the page: the editor at `selector` shows `wanted` (page functions cannot call each other: this is editorText again). */
+const includes = ([selector, wanted]: [string, string]): boolean => ((globalThis as any).document.querySelector(selector)?.CodeMirror.getValue() ?? "").includes(wanted);
+
+/** In the page: GraphiQL has parsed the query editor's text (a moment after each edit) into an operation of `kind`. */
+const parsedAs = ([selector, kind]: [string, string]): boolean => (globalThis as any).document.querySelector(selector)?.CodeMirror.documentAST?.definitions[0]?.operation === kind;
+
 if (fs.existsSync(CHROMIUM) || !NO_BROWSER) {
-  it("in headless Chromium, offline: the API key typed in, a decide run, its decision in the result pane", async () => {
+  it("in headless Chromium, offline: the API key typed in, a decide run and a subscription followed, their answers in the result pane", async () => {
     if (!fs.existsSync(CHROMIUM)) {
       throw new Error(`Chromium is not installed at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH; or set TESSERA_NO_BROWSER=<why> where it cannot be installed (.ci/run does)`);
     }
@@ -118,19 +127,30 @@ if (fs.existsSync(CHROMIUM) || !NO_BROWSER) {
       await page.reload();
       expect(await page.inputValue("#api-key")).toBe(TEST_ADMIN_KEY);
 
-      await page.click(".graphiql-query-editor .CodeMirror");
-      await page.keyboard.press("Control+A");
-      await page.keyboard.insertText(DECIDE_TEXT);
-      await page.click(".graphiql-execute-button");
-      const response = ".result-window .CodeMirror";
-      await page.waitForFunction(editorText, response);
-      const shown = JSON.parse(await page.evaluate(editorText, response));
+      const run = async (text: string, kind: string, until: string) => {
+        await page.click(QUERY_EDITOR);
+        await page.keyboard.press("Control+A");
+        await page.keyboard.insertText(text);
+        // GraphiQL picks HTTP or graphql-ws by the parsed operation.
+        await page.waitForFunction(parsedAs, [QUERY_EDITOR, kind] as [string, string]);
+        await page.click(".graphiql-execute-button");
+        await page.waitForFunction(includes, [RESULT_PANE, until] as [string, string]);
+        return JSON.parse(await page.evaluate(editorText, RESULT_PANE));
+      };
+      const shown = await run(DECIDE_TEXT, "query", '"decide"');
 
       // The same decision the API gives (stored by the browser's request: STICKY from now on).
       const again = await dev.gql(`{ decide(services: ["ide_svc"], context: { user_id: "ide-user-7" }) { results { experiments { variant source } } } }`);
       expect(again.data.decide.results[0].experiments).toEqual([{ variant: expect.stringMatching(/^(control|treatment)$/), source: "STICKY" }]);
       const { variant } = again.data.decide.results[0].experiments[0];
       expect(shown).toEqual({ data: { decide: { results: [{ service: "ide_svc", vids: [expect.any(Number)], experiments: [{ experiment: "ide_exp", variant, source: "BUCKET" }] }] } } });
+
+      // Subscriptions go over graphql-ws with the key in connectionParams (since: 0 replays the experiment's creation).
+      const sockets: string[] = [];
+      page.on("websocket", (socket) => sockets.push(socket.url()));
+      const change = await run(`subscription { configChanged(since: 0) { kind keys } }`, "subscription", '"configChanged"');
+      expect(change).toEqual({ data: { configChanged: { kind: "experiment", keys: ["ide_exp"] } } });
+      expect(sockets).toEqual([dev.url.replace(/^http/, "ws")]);
       expect(outside).toEqual([]);
       expect(problems).toEqual([]);
     } finally {
