@@ -1,10 +1,9 @@
-// createServer(deps): node:http + Apollo on /graphql, graphql-ws on the same path, POST /experiment, /healthz and /readyz;
-// no listen (tests use it).
+// createServer(deps): node:http + Apollo on /graphql, graphql-ws on the same path, POST /experiment, /healthz and /readyz,
+// GraphiQL in development; no listen (tests use it).
 
 import http from "node:http";
 import { ApolloServer, HeaderMap } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
-import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import type { ExecutionResult } from "graphql";
 import type { AccessGate } from "./api/access-gate";
 import { accessPlugin } from "./api/access-plugin";
@@ -16,6 +15,7 @@ import { queryLimitRules, queryParseOptions } from "./api/query-limits";
 import type { AppContext, AppServices } from "./api/context";
 import { createErrorFormatter } from "./api/errors";
 import { experimentEndpoint } from "./api/experiment-endpoint";
+import { GRAPHIQL_PREFIX, graphiqlIde } from "./api/graphiql-page";
 import { buildAppSchema } from "./api/schema";
 import { serveSubscriptions } from "./api/subscription-server";
 import { refuseSubscriptionsOverHttp } from "./api/subscriptions-over-http";
@@ -48,12 +48,10 @@ export interface TesseraServer {
 /** answered: the fast path sent the answer; admitted: it let the request in but leaves the answer to Apollo; declined: Apollo does all. */
 type FastPathOutcome = "answered" | "admitted" | "declined";
 
-const NO_CALLER = { actor: null, requestId: null, key: null } as const;
-
 const isPromise = <T>(value: T | Promise<T>): value is Promise<T> => typeof (value as Promise<T>)?.then === "function";
 
-/** Apollo's development landing page: a static page a browser loads without headers; every operation it sends needs a key. */
-const isLandingPageRequest = (req: http.IncomingMessage): boolean =>
+/** The development IDE's page: a static page a browser loads without headers; every operation it sends needs a key. */
+const isIdePageRequest = (req: http.IncomingMessage): boolean =>
   req.method === "GET" && (req.url ?? "").indexOf("?") === -1 && (req.headers.accept ?? "").includes("text/html");
 
 interface GraphQLBody {
@@ -93,13 +91,13 @@ export function createServer(deps: ServerDeps): TesseraServer {
     introspection: !deps.production,
     validationRules: [...queryLimitRules],
     parseOptions: queryParseOptions,
-    // Said explicitly: Apollo would choose by NODE_ENV, Tessera by its config. In development the local
-    // Sandbox stays (it is how a developer explores the schema); in production GET /graphql serves no page.
-    plugins: [refuseSubscriptionsOverHttp, accessPlugin(deps.gate), deps.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ footer: false })],
+    // Apollo never serves a page (its Sandbox loads from a CDN): in development GraphiQL is served before Apollo.
+    plugins: [refuseSubscriptionsOverHttp, accessPlugin(deps.gate), ApolloServerPluginLandingPageDisabled()],
     allowBatchedHttpRequests: false,
     // main.ts owns the signals: drain, then flush exposures, then close the database.
     stopOnTerminationSignals: false,
   });
+  const ide = deps.production ? null : graphiqlIde();
   const subscriptions = serveSubscriptions(httpServer, {
     schema: buildAppSchema(),
     services: deps.services,
@@ -111,10 +109,11 @@ export function createServer(deps: ServerDeps): TesseraServer {
   });
 
   async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (ide !== null && isIdePageRequest(req)) return ide.sendPage(res);
     let body: unknown;
     const raw = req.method === "POST" ? await readBody(req) : "";
-    const caller = !deps.production && isLandingPageRequest(req) ? null : deps.gate.authenticate(req.headers);
-    if (caller !== null && !("actor" in caller)) return sendRefusal(res, caller);
+    const caller = deps.gate.authenticate(req.headers);
+    if (!("actor" in caller)) return sendRefusal(res, caller);
     if (req.method === "POST") {
       // CSRF (SPEC §13): a browser sends text/plain, form and multipart bodies cross-site without a
       // preflight, so a POST is only read as JSON; nothing else reaches execution.
@@ -136,9 +135,8 @@ export function createServer(deps: ServerDeps): TesseraServer {
         if (text !== null) body = withDocumentText(body as object, text);
       }
     }
-    // Only the landing page has no caller, and it sends no operation (Apollo serves the page).
-    const context: AppContext = { services: deps.services, caller: caller ?? NO_CALLER };
-    const fast = caller === null ? "declined" : answerCompiled(req, res, body, context);
+    const context: AppContext = { services: deps.services, caller };
+    const fast = answerCompiled(req, res, body, context);
     const outcome = typeof fast === "string" ? fast : await fast;
     if (outcome === "answered") return;
     const headers = new HeaderMap();
@@ -190,6 +188,7 @@ export function createServer(deps: ServerDeps): TesseraServer {
       if (path === "/graphql") return handleGraphQL(req, res);
       if (path === "/experiment") return experiment(req, res);
       if (path === "/healthz") return sendJson(res, 200, { status: "ok" });
+      if (ide !== null && path.startsWith(GRAPHIQL_PREFIX)) return ide.sendAsset(req, res, path.slice(GRAPHIQL_PREFIX.length));
       if (path === "/readyz") {
         const report = await deps.readiness();
         return sendJson(res, report.status === "unavailable" ? 503 : 200, report);

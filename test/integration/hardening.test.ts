@@ -117,7 +117,7 @@ describe("production: no introspection, no suggestions, no landing page", () => 
     expect(firstError(await postJson(dev, { query: MISSPELT }))?.message).toContain(`Did you mean "configVersion"?`);
   });
 
-  it("GET /graphql from a browser: no page in production; Apollo's local Sandbox in development", async () => {
+  it("GET /graphql from a browser: no page in production; GraphiQL in development", async () => {
     const html = { headers: { accept: "text/html" } };
     const none = await send(production, html);
     expect(none.type ?? "").not.toContain("text/html");
@@ -126,6 +126,10 @@ describe("production: no introspection, no suggestions, no landing page", () => 
     const page = await send(dev, html);
     expect(page.status).toBe(200);
     expect(page.type).toContain("text/html");
+    // Nor the IDE's files (graphiql.test.ts tests them in development).
+    for (const file of ["graphiql.min.js", "graphiql.min.css", "tessera-ide.js"]) {
+      expect((await fetch(new URL(`/graphiql/${file}`, production.url))).status).toBe(404);
+    }
   });
 });
 
