@@ -52,6 +52,15 @@ export interface AppConfig {
   readonly auth: AuthConfig;
   /** The configuration's source: files make the server read-only (SPEC §15). */
   readonly configSource: ConfigSource;
+  /** GET /metrics (SPEC §14). */
+  readonly metrics: MetricsConfig;
+}
+
+export interface MetricsConfig {
+  /** METRICS=off: nothing is counted or timed and GET /metrics answers 404 (the bench's baseline for their cost). */
+  readonly enabled: boolean;
+  /** METRICS_PUBLIC=true: GET /metrics needs no key (a scraper inside a private network). */
+  readonly public: boolean;
 }
 
 export interface AuthConfig {
@@ -202,5 +211,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     assignmentQueueMax: integer(env, "ASSIGNMENT_QUEUE_MAX", 100_000, 0, 10_000_000),
     auth,
     configSource: source,
+    metrics: metricsConfig(env),
   };
+}
+
+export function metricsConfig(env: NodeJS.ProcessEnv): MetricsConfig {
+  const mode = env.METRICS || "on";
+  if (mode !== "on" && mode !== "off") throw new ConfigError(`METRICS must be on or off, got "${mode.slice(0, 20)}"`);
+  return { enabled: mode === "on", public: boolean(env, "METRICS_PUBLIC", false) };
 }

@@ -54,6 +54,7 @@ export function testConfig(database: TestDatabase, overrides: Partial<AppConfig>
     // The suite drives whole batches and concurrent storms through this key: limits are tested with keys of their own.
     auth: { enabled: true, adminKey: TEST_ADMIN_KEY, adminKeyRateLimit: 1_000_000 },
     configSource: { kind: "database" },
+    metrics: { enabled: true, public: false },
     ...overrides,
   };
 }

@@ -24,7 +24,15 @@ it("defaults to PGlite under ./data/pglite on 127.0.0.1:4000 with migrations on"
     // Keys are checked by default; no bootstrap key unless TESSERA_ADMIN_KEY says one.
     auth: { enabled: true, adminKey: null, adminKeyRateLimit: 100 },
     configSource: { kind: "database" },
+    // Metrics on, behind a key of any role.
+    metrics: { enabled: true, public: false },
   });
+});
+
+it("METRICS on or off, METRICS_PUBLIC true or false", () => {
+  expect(loadConfig({ METRICS: "off", METRICS_PUBLIC: "true" }).metrics).toEqual({ enabled: false, public: true });
+  expect(() => loadConfig({ METRICS: "no" })).toThrow(/METRICS must be on or off/);
+  expect(() => loadConfig({ METRICS_PUBLIC: "yes" })).toThrow(/METRICS_PUBLIC must be true or false/);
 });
 
 it("file mode: CONFIG_FILE, or LAYERS_DIR with EXPERIMENTS_DIR; STORAGE=none only with files and without DATABASE_URL", () => {
