@@ -130,15 +130,16 @@ export function createServer(deps: ServerDeps): TesseraServer {
     metrics: meter,
   });
 
+  /** A request refused before its operation is read: counted as the operation "unknown". */
+  const refusedEarly = (started: number, code: string, role: string | null) => meter.request(UNKNOWN, started, [{ operation: UNKNOWN_OPERATION, code }], role);
+
   async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const started = meter.now();
     let body: unknown;
     const raw = req.method === "POST" ? await readBody(req) : "";
     const caller = !deps.production && isLandingPageRequest(req) ? null : deps.gate.authenticate(req.headers);
-    /** A request refused before its operation is read: counted as the operation "unknown". */
-    const refusedEarly = (code: string, role: string | null = null) => meter.request(UNKNOWN, started, [{ operation: UNKNOWN_OPERATION, code }], role);
     if (caller !== null && !("actor" in caller)) {
-      refusedEarly(caller.code);
+      refusedEarly(started, caller.code, null);
       return sendRefusal(res, caller);
     }
     const role = caller?.key?.role ?? null;
@@ -146,18 +147,18 @@ export function createServer(deps: ServerDeps): TesseraServer {
       // CSRF (SPEC §13): a browser sends text/plain, form and multipart bodies cross-site without a
       // preflight, so a POST is only read as JSON; nothing else reaches execution.
       if (!isJsonContentType(req.headers["content-type"])) {
-        refusedEarly("BAD_USER_INPUT", role);
+        refusedEarly(started, "BAD_USER_INPUT", role);
         return sendBadRequest(res, 415, "a POST body must be JSON: send it with content-type application/json", "content-type");
       }
       try {
         body = raw === "" ? undefined : JSON.parse(raw);
       } catch {
-        refusedEarly("BAD_USER_INPUT", role);
+        refusedEarly(started, "BAD_USER_INPUT", role);
         return sendBadRequest(res, 400, "the request body is not valid JSON");
       }
       // One operation per request: an array of operations would multiply every limit (SPEC §13).
       if (Array.isArray(body)) {
-        refusedEarly("BAD_USER_INPUT", role);
+        refusedEarly(started, "BAD_USER_INPUT", role);
         return sendBadRequest(res, 400, "batched operations (a JSON array body) are not accepted: send one operation per request");
       }
     }

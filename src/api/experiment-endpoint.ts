@@ -193,13 +193,14 @@ export function experimentEndpoint(deps: ExperimentEndpointDeps): (req: http.Inc
     }
   };
 
+  const counted = (started: number, code: string | null, role: string | null) =>
+    deps.metrics.request(EXPERIMENT, started, code === null ? null : [{ operation: EXPERIMENT[0], code }], role);
+
   return async (req, res) => {
     const started = deps.metrics.now();
-    const counted = (code: string | null, role: string | null) =>
-      deps.metrics.request(EXPERIMENT, started, code === null ? null : [{ operation: EXPERIMENT[0], code }], role);
     const caller = deps.gate.authenticate(req.headers);
     if (!("actor" in caller)) {
-      counted(caller.code, null);
+      counted(started, caller.code, null);
       return sendRefusal(res, caller);
     }
     const role = caller.key?.role ?? null;
@@ -208,9 +209,9 @@ export function experimentEndpoint(deps: ExperimentEndpointDeps): (req: http.Inc
       code = await handle(req, res, caller);
     } catch (error) {
       // The server's handler answers it: a body too large (413), else a masked 500.
-      counted(error instanceof BodyError ? "BAD_USER_INPUT" : "INTERNAL_SERVER_ERROR", role);
+      counted(started, error instanceof BodyError ? "BAD_USER_INPUT" : "INTERNAL_SERVER_ERROR", role);
       throw error;
     }
-    counted(code, role);
+    counted(started, code, role);
   };
 }
