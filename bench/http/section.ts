@@ -9,6 +9,7 @@ import { alternate } from "../stats";
 import { makeContexts } from "../workload";
 import type { ReadyMessage } from "./child-entry";
 import { loadPlan, problems, runLoad } from "./load";
+import { cpuSecondsOf } from "./server-cpu";
 import { BATCH_SIZE, batchBody, decideBody, experimentBody, POOL_SIZE, SMALL_BODY } from "./requests";
 import { checkBatch, checkExperiment, experimentUrl, seedTessera, startTessera, type TesseraServer, useSdkKey, warmUp } from "./tessera-server";
 
@@ -33,6 +34,8 @@ interface Contender {
   readonly url: string;
   readonly bodies: readonly string[];
   readonly headers?: Readonly<Record<string, string>>;
+  /** The server's process, whose CPU time per request is recorded (Tessera's twins). */
+  readonly pid?: number;
 }
 
 async function startBaseline(name: string, file: string, children: ChildProcess[]): Promise<string> {
@@ -123,7 +126,7 @@ export async function httpRows(options: BenchOptions): Promise<Row[]> {
     ];
     if (!tesseraFailure && !(tessera instanceof Error)) {
       contenders.push(
-        { name: "decide", url: tessera.url, bodies: decideBodies, headers: tessera.headers },
+        { name: "decide", url: tessera.url, bodies: decideBodies, headers: tessera.headers, pid: tessera.child.pid },
         { name: "decideBatch 100", url: tessera.url, bodies: batchBodies, headers: tessera.headers },
         // The same decisions through SPEC §15's API, with the same SDK key: GraphQL's cost, measured by its absence.
         { name: "POST /experiment", url: experimentUrl(tessera), bodies: experimentBodies, headers: tessera.headers },
@@ -133,13 +136,13 @@ export async function httpRows(options: BenchOptions): Promise<Row[]> {
     // (batches leave a heap to collect), and the two decide rows differ by the keys alone.
     if (!offFailure && !(tesseraOff instanceof Error)) {
       contenders.push(
-        { name: "decide AUTH=off", url: tesseraOff.url, bodies: offBodies },
+        { name: "decide AUTH=off", url: tesseraOff.url, bodies: offBodies, pid: tesseraOff.child.pid },
         { name: "decideBatch 100 AUTH=off", url: tesseraOff.url, bodies: offBatchBodies },
       );
     }
     if (!plainFailure && !(tesseraPlain instanceof Error)) {
       contenders.push(
-        { name: "decide METRICS=off", url: tesseraPlain.url, bodies: plainBodies, headers: tesseraPlain.headers },
+        { name: "decide METRICS=off", url: tesseraPlain.url, bodies: plainBodies, headers: tesseraPlain.headers, pid: tesseraPlain.child.pid },
         { name: "decideBatch 100 METRICS=off", url: tesseraPlain.url, bodies: plainBatchBodies, headers: tesseraPlain.headers },
       );
     }
@@ -155,14 +158,25 @@ export async function httpRows(options: BenchOptions): Promise<Row[]> {
       await load(c, warmSeconds);
     }
     log(`http: ${rounds} rounds × ${contenders.length} contenders × ${seconds} s, ${CONNECTIONS} connections`);
+    /** Server CPU microseconds per answered request, per run, of the contenders with a pid. */
+    const cpuPerRequest = new Map<string, number[]>();
     const results = await alternate([...byName.keys()], rounds, async (name) => {
       // A contender's server may still be working off the previous load (Apollo's 100-item batches
       // run a second behind): a pause, so no contender starts on another's backlog.
       await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-      const r = await load(byName.get(name)!, seconds);
-      log(`http: ${name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms`);
+      const contender = byName.get(name)!;
+      const cpuBefore = cpuSecondsOf(contender.pid);
+      const r = await load(contender, seconds);
+      const cpuAfter = cpuSecondsOf(contender.pid);
+      const cpuUs = cpuBefore === null || cpuAfter === null || r.responses === 0 ? null : ((cpuAfter - cpuBefore) * 1e6) / r.responses;
+      if (cpuUs !== null) cpuPerRequest.set(name, [...(cpuPerRequest.get(name) ?? []), cpuUs]);
+      log(`http: ${name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms${cpuUs === null ? "" : `, server CPU ${cpuUs.toFixed(1)} µs/request`}`);
       return r;
     });
+    const cpu = (name: string) => {
+      const samples = cpuPerRequest.get(name) ?? [];
+      return samples.length ? measure(`${name} server CPU`, samples, "µs/req") : missing(`${name} server CPU`, "µs/req");
+    };
 
     const runs = (name: string) => results.get(name) ?? [];
     const rps = (name: string, unit = "req/s", factor = 1) => {
@@ -197,6 +211,20 @@ export async function httpRows(options: BenchOptions): Promise<Row[]> {
         target: { cmp: ">=", bound: 0.95 },
         failure: either(tesseraFailure, plainFailure, problems(runs("decide")), problems(runs("decide METRICS=off"))),
         notes: notes.metrics,
+      }),
+      // Record only: the server's CPU per request, which other processes disturb far less than req/s
+      // (a ratio above 1 is what metrics, or keys+limits+metrics, cost each request).
+      makeRow({
+        name: "decide server CPU/request, metrics vs metrics off",
+        value: cpu("decide"),
+        baseline: cpu("decide METRICS=off"),
+        failure: either(tesseraFailure, plainFailure),
+      }),
+      makeRow({
+        name: "decide server CPU/request, keys+limits+metrics vs AUTH=off+metrics off",
+        value: cpu("decide"),
+        baseline: cpu("decide AUTH=off"),
+        failure: either(tesseraFailure, offFailure),
       }),
       makeRow({
         name: "POST /experiment req/s vs bare",
