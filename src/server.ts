@@ -17,7 +17,7 @@ import { createErrorFormatter } from "./api/errors";
 import { experimentEndpoint } from "./api/experiment-endpoint";
 import { metricsEndpoint } from "./api/metrics-endpoint";
 import { mutationLogPlugin } from "./api/mutation-log";
-import { RequestTally, tallyPlugin } from "./api/request-tally";
+import { operationsOf, RequestTally, tallyPlugin } from "./api/request-tally";
 import { buildAppSchema } from "./api/schema";
 import { serveSubscriptions } from "./api/subscription-server";
 import { refuseSubscriptionsOverHttp } from "./api/subscriptions-over-http";
@@ -207,7 +207,7 @@ export function createServer(deps: ServerDeps): TesseraServer {
       if (result.errors?.length) return "admitted";
       answers.json(res, query.json(result));
       // Counted here only when answered here: a declined or admitted request is Apollo's to count.
-      meter.request(access.names, started, null, context.caller.key?.role ?? null);
+      meter.request(operationsOf(access), started, null, context.caller.key?.role ?? null);
       return "answered";
     };
     // A decision whose stored assignments are all in memory comes back at once: answered in the same tick.

@@ -10,13 +10,16 @@ import type { OperationAccess } from "./operation-access";
 
 const UNKNOWN = [UNKNOWN_OPERATION] as const;
 
+/** The operations a request is counted as: its root fields, or `unknown` when none is known (or it asks only `__typename`). */
+export const operationsOf = (access: OperationAccess | null): readonly string[] => (access?.names.length ? access.names : UNKNOWN);
+
 export class RequestTally {
   /** Root fields of the operation, once Apollo resolved it; null before (a parse or validation error). */
   access: OperationAccess | null = null;
   failures: RequestFailure[] | null = null;
 
   get operations(): readonly string[] {
-    return this.access?.names.length ? this.access.names : UNKNOWN;
+    return operationsOf(this.access);
   }
 }
 
@@ -25,7 +28,7 @@ export class RequestTally {
  * request error: a refusal, validation) every root field of the request, once each.
  */
 export function failuresOf(errors: readonly GraphQLFormattedError[], access: OperationAccess | null): RequestFailure[] {
-  const operations = access?.names.length ? access.names : UNKNOWN;
+  const operations = operationsOf(access);
   const failures: RequestFailure[] = [];
   for (const error of errors) {
     const code = typeof error.extensions?.code === "string" ? error.extensions.code : "INTERNAL_SERVER_ERROR";

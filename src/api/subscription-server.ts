@@ -20,11 +20,12 @@ import type { SubscribePayload } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { Logger } from "../logger";
-import { type RequestFailure, type RequestMetrics, UNKNOWN_OPERATION } from "../observability/metrics";
+import type { RequestFailure, RequestMetrics } from "../observability/metrics";
 import type { KeyRegistry } from "../services/key-registry";
 import type { Caller } from "../services/caller";
 import type { AccessGate } from "./access-gate";
 import type { OperationAccess } from "./operation-access";
+import { operationsOf } from "./request-tally";
 import { AccessRefusal } from "./access-refusal";
 import { queryLimitRules, queryParseOptions } from "./query-limits";
 import type { AppContext, AppServices } from "./context";
@@ -71,8 +72,6 @@ export interface SubscriptionServer {
 /** A request error of graphql-js given the code Apollo gives it, so the formatter treats both paths alike. */
 const withCode = (error: GraphQLError, code: string): GraphQLError =>
   new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { ...error.extensions, code } });
-
-const UNKNOWN = [UNKNOWN_OPERATION] as const;
 
 const inputError = (message: string): GraphQLError => new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT", field: "query" } });
 
@@ -160,7 +159,7 @@ export function serveSubscriptions(httpServer: http.Server, deps: SubscriptionSe
       onSubscribe: (ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] => {
         const counted: { access: OperationAccess | null } = { access: null };
         const outcome = subscribe(ctx.extra.caller!, payload, counted);
-        const operations = counted.access?.names.length ? counted.access.names : UNKNOWN;
+        const operations = operationsOf(counted.access);
         const failures = Array.isArray(outcome) ? failuresOf(outcome as readonly GraphQLError[]) : null;
         // Not timed: a subscription lasts as long as its socket.
         deps.metrics.request(operations, null, failures && operations.flatMap((operation) => failures.map((code): RequestFailure => ({ operation, code }))), ctx.extra.caller?.key?.role ?? null);

@@ -143,6 +143,8 @@ describe("GET /metrics", () => {
     // No key, and a body that is not JSON: refused before the operation is read.
     expect((await post(server, decideBody(actor()), { authorization: "" })).status).toBe(401);
     expect((await post(server, "{not json", sdk.headers)).status).toBe(400);
+    // A query of no root field but __typename names no operation either.
+    expect(ok(await server.gql("{ __typename }", {}, sdk.headers))).toEqual({ __typename: "Query" });
     // The rule of the ruled service runs for each of these decisions.
     for (let i = 0; i < 3; i++) ok(await server.gql(DECIDE, decideBody(actor(), RULED).variables, sdk.headers));
     // Over graphql-ws: a subscription started, and one refused by validation.
@@ -173,8 +175,8 @@ describe("GET /metrics", () => {
     expect(requestsOf("createExperiment")).toBe(1);
     // createKey's createApiKey, the metrics-limited key.
     expect(requestsOf("createApiKey")).toBe(1);
-    // The 401, the body that is not JSON, the invalid subscription.
-    expect([requestsOf("unknown"), errorsOf("unknown", "UNAUTHENTICATED"), errorsOf("unknown", "BAD_USER_INPUT")]).toEqual([3, 1, 2]);
+    // The 401, the body that is not JSON, __typename alone, the invalid subscription.
+    expect([requestsOf("unknown"), errorsOf("unknown", "UNAUTHENTICATED"), errorsOf("unknown", "BAD_USER_INPUT")]).toEqual([4, 1, 2]);
     // Subscriptions are counted, not timed.
     expect([requestsOf("configChanged"), timed("configChanged")]).toEqual([1, 0]);
     expect(delta("tessera_rate_limited_total", { role: "SDK" })).toBe(1);
