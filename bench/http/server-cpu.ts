@@ -1,5 +1,5 @@
 // A server process's CPU time, read from /proc: what one request costs the server, which other
-// processes on a shared machine disturb far less than they disturb requests per second.
+// processes on a shared machine disturb less than they disturb requests per second.
 
 import { readFileSync } from "node:fs";
 
