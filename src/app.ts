@@ -40,6 +40,7 @@ import { ApiKeyService, type CreatedApiKey } from "./services/api-key.service";
 import { KeyRegistry } from "./services/key-registry";
 import { RateLimiter } from "./services/rate-limiter";
 import { announceFirstKey } from "./first-key-banner";
+import { appMetrics } from "./observability/app-metrics";
 
 export interface App {
   listen(port: number, host: string): Promise<AddressInfo>;
@@ -126,9 +127,10 @@ export async function createApp(config: AppConfig, logger: Logger, options: AppO
   const configDocuments = new ConfigDocumentService(db, changes);
   // File mode: on a database the files are imported into it (the snapshot follows it); without one they are the snapshot.
   const files = source.kind === "database" ? null : new FileConfiguration(source, withoutDatabase ? new SnapshotSink(snapshots) : new DatabaseSink(configDocuments), logger);
+  const assignments = new AssignmentService(db, h32, exposures, changes, memory);
   const services = {
     experiments,
-    assignments: new AssignmentService(db, h32, exposures, changes, memory),
+    assignments,
     allocation: new AllocationService(db, changes),
     layers,
     decisions,
@@ -141,7 +143,18 @@ export async function createApp(config: AppConfig, logger: Logger, options: AppO
     configVersion: withoutDatabase ? () => snapshots.version : () => experiments.configVersion(),
   };
   const readiness = new Readiness(db, snapshots, follower, files);
-  const server = createServer({ services, logger, production: config.production, readiness: () => readiness.report(), gate, keys });
+  const metrics = config.metrics.enabled ? appMetrics({ snapshots, follower, decisions, exposures, assignmentStore, assignments }) : null;
+  const server = createServer({
+    services,
+    logger,
+    production: config.production,
+    readiness: () => readiness.report(),
+    gate,
+    keys,
+    metrics,
+    metricsPublic: config.metrics.public,
+    servedVersion: () => (snapshots.isLoaded ? snapshots.version : null),
+  });
 
   let closed = false;
   const connect = async () => {

@@ -55,6 +55,8 @@ export interface AppConfig {
   readonly configSource: ConfigSource;
   /** TRUSTED_DOCUMENTS: the keys of these roles may run only the manifest's documents; null: any document. */
   readonly trustedDocuments: TrustedDocumentsConfig | null;
+  /** GET /metrics (SPEC §14). */
+  readonly metrics: MetricsConfig;
 }
 
 export interface TrustedDocumentsConfig {
@@ -62,6 +64,13 @@ export interface TrustedDocumentsConfig {
   readonly file: string;
   /** TRUSTED_DOCUMENTS_ROLES: SDK by default (the keys shipped inside applications); `all` is every role. */
   readonly roles: ReadonlySet<Role>;
+}
+
+export interface MetricsConfig {
+  /** METRICS=off: nothing is counted or timed and GET /metrics answers 404 (the bench's baseline for their cost). */
+  readonly enabled: boolean;
+  /** METRICS_PUBLIC=true: GET /metrics needs no key (a scraper inside a private network). */
+  readonly public: boolean;
 }
 
 export interface AuthConfig {
@@ -232,5 +241,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     auth,
     configSource: source,
     trustedDocuments: trustedDocumentsConfig(env),
+    metrics: metricsConfig(env),
   };
+}
+
+export function metricsConfig(env: NodeJS.ProcessEnv): MetricsConfig {
+  const mode = env.METRICS || "on";
+  if (mode !== "on" && mode !== "off") throw new ConfigError(`METRICS must be on or off, got "${mode.slice(0, 20)}"`);
+  return { enabled: mode === "on", public: boolean(env, "METRICS_PUBLIC", false) };
 }

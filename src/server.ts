@@ -1,5 +1,5 @@
-// createServer(deps): node:http + Apollo on /graphql, graphql-ws on the same path, POST /experiment, /healthz and /readyz,
-// GraphiQL in development; no listen (tests use it).
+// createServer(deps): node:http + Apollo on /graphql, graphql-ws on the same path, POST /experiment, /healthz, /readyz
+// and /metrics, GraphiQL in development; no listen (tests use it).
 
 import http from "node:http";
 import { ApolloServer, HeaderMap } from "@apollo/server";
@@ -16,12 +16,16 @@ import type { AppContext, AppServices } from "./api/context";
 import { createErrorFormatter } from "./api/errors";
 import { experimentEndpoint } from "./api/experiment-endpoint";
 import { GRAPHIQL_PREFIX, graphiqlIde } from "./api/graphiql-page";
+import { metricsEndpoint } from "./api/metrics-endpoint";
+import { mutationLogPlugin } from "./api/mutation-log";
+import { operationsOf, RequestTally, tallyPlugin } from "./api/request-tally";
 import { buildAppSchema } from "./api/schema";
 import { serveSubscriptions } from "./api/subscription-server";
 import { refuseSubscriptionsOverHttp } from "./api/subscriptions-over-http";
 import { documentIdOf, withDocumentText } from "./api/trusted-documents";
 import { HttpDrain } from "./http-drain";
 import type { Logger } from "./logger";
+import { type Metrics, NO_METRICS, type RequestMetrics, UNKNOWN_OPERATION } from "./observability/metrics";
 import { ResponseBatch } from "./response-batch";
 import type { KeyRegistry } from "./services/key-registry";
 import type { ReadinessReport } from "./services/readiness";
@@ -36,6 +40,12 @@ export interface ServerDeps {
   readonly gate: AccessGate;
   /** The keys, for closing the sockets of a revoked one. */
   readonly keys: KeyRegistry;
+  /** SPEC §14; null when METRICS=off (nothing counted, /metrics answers 404). */
+  readonly metrics: Metrics | null;
+  /** METRICS_PUBLIC=true: /metrics needs no key. */
+  readonly metricsPublic: boolean;
+  /** The configuration version this instance serves (the mutation log says it); null before the first load. */
+  readonly servedVersion: () => number | null;
 }
 
 export interface TesseraServer {
@@ -47,6 +57,8 @@ export interface TesseraServer {
 
 /** answered: the fast path sent the answer; admitted: it let the request in but leaves the answer to Apollo; declined: Apollo does all. */
 type FastPathOutcome = "answered" | "admitted" | "declined";
+
+const UNKNOWN = [UNKNOWN_OPERATION] as const;
 
 const isPromise = <T>(value: T | Promise<T>): value is Promise<T> => typeof (value as Promise<T>)?.then === "function";
 
@@ -82,7 +94,9 @@ export function createServer(deps: ServerDeps): TesseraServer {
   // Two instances: Apollo instruments the resolvers of its schema in place, the fast path needs them bare.
   const compiled = new CompiledQueries(buildAppSchema(), !deps.production);
   const answers = new ResponseBatch();
-  const experiment = experimentEndpoint({ gate: deps.gate, decisions: deps.services.decisions, answers, logger: deps.logger });
+  const meter: RequestMetrics = deps.metrics ?? NO_METRICS;
+  const experiment = experimentEndpoint({ gate: deps.gate, decisions: deps.services.decisions, answers, logger: deps.logger, metrics: meter });
+  const metrics = metricsEndpoint({ gate: deps.gate, metrics: deps.metrics, isPublic: deps.metricsPublic });
   const formatError = createErrorFormatter(deps.logger, deps.production);
   const apollo = new ApolloServer<AppContext>({
     schema: buildAppSchema(),
@@ -92,7 +106,14 @@ export function createServer(deps: ServerDeps): TesseraServer {
     validationRules: [...queryLimitRules],
     parseOptions: queryParseOptions,
     // Apollo never serves a page (its Sandbox loads from a CDN): in development GraphiQL is served before Apollo.
-    plugins: [refuseSubscriptionsOverHttp, accessPlugin(deps.gate), ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      refuseSubscriptionsOverHttp,
+      // Before the access plugin: its refusal of an operation still leaves the operation's fields tallied.
+      tallyPlugin(deps.gate),
+      accessPlugin(deps.gate),
+      mutationLogPlugin(deps.logger, deps.servedVersion),
+      ApolloServerPluginLandingPageDisabled(),
+    ],
     allowBatchedHttpRequests: false,
     // main.ts owns the signals: drain, then flush exposures, then close the database.
     stopOnTerminationSignals: false,
@@ -106,37 +127,54 @@ export function createServer(deps: ServerDeps): TesseraServer {
     formatError,
     gate: deps.gate,
     keys: deps.keys,
+    metrics: meter,
   });
+
+  /** A request refused before its operation is read: counted as the operation "unknown". */
+  const refusedEarly = (started: number, code: string, role: string | null) => meter.request(UNKNOWN, started, [{ operation: UNKNOWN_OPERATION, code }], role);
 
   async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (ide !== null && isIdePageRequest(req)) return ide.sendPage(res);
+    const started = meter.now();
     let body: unknown;
     const raw = req.method === "POST" ? await readBody(req) : "";
     const caller = deps.gate.authenticate(req.headers);
-    if (!("actor" in caller)) return sendRefusal(res, caller);
+    if (!("actor" in caller)) {
+      refusedEarly(started, caller.code, null);
+      return sendRefusal(res, caller);
+    }
+    const role = caller.key?.role ?? null;
     if (req.method === "POST") {
       // CSRF (SPEC §13): a browser sends text/plain, form and multipart bodies cross-site without a
       // preflight, so a POST is only read as JSON; nothing else reaches execution.
       if (!isJsonContentType(req.headers["content-type"])) {
+        refusedEarly(started, "BAD_USER_INPUT", role);
         return sendBadRequest(res, 415, "a POST body must be JSON: send it with content-type application/json", "content-type");
       }
       try {
         body = raw === "" ? undefined : JSON.parse(raw);
       } catch {
+        refusedEarly(started, "BAD_USER_INPUT", role);
         return sendBadRequest(res, 400, "the request body is not valid JSON");
       }
       // One operation per request: an array of operations would multiply every limit (SPEC §13).
-      if (Array.isArray(body)) return sendBadRequest(res, 400, "batched operations (a JSON array body) are not accepted: send one operation per request");
+      if (Array.isArray(body)) {
+        refusedEarly(started, "BAD_USER_INPUT", role);
+        return sendBadRequest(res, 400, "batched operations (a JSON array body) are not accepted: send one operation per request");
+      }
       // A trusted document named by its id runs as its text, on either path, and is judged as any text is.
-      const id = caller === null ? null : documentIdOf(body);
+      const id = documentIdOf(body);
       if (id !== null) {
-        const text = deps.gate.trustedDocument(caller!, id);
-        if (text instanceof AccessRefusal) return sendRefusal(res, text);
+        const text = deps.gate.trustedDocument(caller, id);
+        if (text instanceof AccessRefusal) {
+          refusedEarly(started, text.code, role);
+          return sendRefusal(res, text);
+        }
         if (text !== null) body = withDocumentText(body as object, text);
       }
     }
     const context: AppContext = { services: deps.services, caller };
-    const fast = answerCompiled(req, res, body, context);
+    const fast = answerCompiled(req, res, body, context, started);
     const outcome = typeof fast === "string" ? fast : await fast;
     if (outcome === "answered") return;
     const headers = new HeaderMap();
@@ -144,18 +182,21 @@ export function createServer(deps: ServerDeps): TesseraServer {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
     }
     const url = new URL(req.url ?? "/", "http://localhost");
+    const tally = deps.metrics === null ? undefined : new RequestTally();
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? "GET", headers, search: url.search, body },
-      context: async () => (outcome === "admitted" ? { ...context, admitted: true } : context),
+      context: async () => (outcome === "admitted" ? { ...context, tally, admitted: true } : tally ? { ...context, tally } : context),
     });
     for (const [key, value] of result.headers) res.setHeader(key, value);
     res.statusCode = result.status ?? 200;
-    if (result.body.kind === "complete") {
-      res.end(result.body.string);
-      return;
+    if (result.body.kind === "complete") res.end(result.body.string);
+    else {
+      for await (const chunk of result.body.asyncIterator) res.write(chunk);
+      res.end();
     }
-    for await (const chunk of result.body.asyncIterator) res.write(chunk);
-    res.end();
+    // An HTTP refusal of Apollo's before its pipeline (a GET without a query) tallies no error of its own.
+    const failures = tally?.failures ?? (res.statusCode >= 400 ? [{ operation: UNKNOWN_OPERATION, code: "BAD_USER_INPUT" }] : null);
+    if (tally) meter.request(tally.operations, started, failures, role);
   }
 
   /**
@@ -165,14 +206,17 @@ export function createServer(deps: ServerDeps): TesseraServer {
    * takes nothing, so asking again is safe; an admitted one is not charged twice); only queries
    * (reads, and decide's idempotent first-wins writes) come here, so running again is safe.
    */
-  function answerCompiled(req: http.IncomingMessage, res: http.ServerResponse, body: unknown, context: AppContext): FastPathOutcome | Promise<FastPathOutcome> {
+  function answerCompiled(req: http.IncomingMessage, res: http.ServerResponse, body: unknown, context: AppContext, started: number): FastPathOutcome | Promise<FastPathOutcome> {
     const candidate = fastPathCandidate(req, body);
     const query = candidate && compiled.get(candidate.query, candidate.operationName);
     if (!candidate || !query) return "declined";
-    if (deps.gate.admit(context.caller, deps.gate.accessOf(query.document, query.operation), candidate.variables) !== null) return "declined";
+    const access = deps.gate.accessOf(query.document, query.operation);
+    if (deps.gate.admit(context.caller, access, candidate.variables) !== null) return "declined";
     const send = (result: ExecutionResult): FastPathOutcome => {
       if (result.errors?.length) return "admitted";
       answers.json(res, query.json(result));
+      // Counted here only when answered here: a declined or admitted request is Apollo's to count.
+      meter.request(operationsOf(access), started, null, context.caller.key?.role ?? null);
       return "answered";
     };
     // A decision whose stored assignments are all in memory comes back at once: answered in the same tick.
@@ -187,13 +231,14 @@ export function createServer(deps: ServerDeps): TesseraServer {
     const handle = async () => {
       if (path === "/graphql") return handleGraphQL(req, res);
       if (path === "/experiment") return experiment(req, res);
+      if (path === "/metrics") return metrics(req, res);
       if (path === "/healthz") return sendJson(res, 200, { status: "ok" });
       if (ide !== null && path.startsWith(GRAPHIQL_PREFIX)) return ide.sendAsset(req, res, path.slice(GRAPHIQL_PREFIX.length));
       if (path === "/readyz") {
         const report = await deps.readiness();
         return sendJson(res, report.status === "unavailable" ? 503 : 200, report);
       }
-      sendJson(res, 404, { error: "not found: use POST /graphql or POST /experiment" });
+      sendJson(res, 404, { error: "not found: use POST /graphql, POST /experiment or GET /metrics" });
     };
     handle().catch((error: unknown) => {
       if (error instanceof BodyError) return sendBadRequest(res, error.status, error.message);

@@ -45,6 +45,8 @@ export async function startTessera(databaseUrl: string | null, options: TesseraO
       AUTH: options.authOff ? "off" : "on",
       TESSERA_ADMIN_KEY: BENCH_ADMIN_KEY,
       TESSERA_ADMIN_KEY_RATE_LIMIT: "1000000",
+      // On unless the caller turns it off (METRICS=off is the baseline of its cost), whatever the shell holds.
+      METRICS: "on",
       ...options.env,
     },
   });

@@ -117,7 +117,16 @@ export class AccessGate {
     if (outside) return outside;
     let cost = access.decides;
     if (args !== null) for (const batch of access.batches) cost += listOf(args.get(batch)?.requests).length;
-    const refused = this.limiter.take(key.id, key.rateLimit, Math.max(1, cost));
+    return this.rate(key, Math.max(1, cost));
+  }
+
+  /** A request that is no operation (GET /metrics): one token of the caller's key, nothing else asked. */
+  charge(caller: Caller): AccessRefusal | null {
+    return caller.key === null ? null : this.rate(caller.key, 1);
+  }
+
+  private rate(key: AccessKey, cost: number): AccessRefusal | null {
+    const refused = this.limiter.take(key.id, key.rateLimit, cost);
     if (refused === null) return null;
     return new AccessRefusal("RATE_LIMITED", `the API key "${key.name}" is over its limit of ${key.rateLimit} requests per second`, { rateLimit: key.rateLimit }, refused.retryAfterSeconds);
   }

@@ -12,6 +12,7 @@ import type { ExperimentService } from "../services/experiment.service";
 import type { FlagService } from "../services/flag.service";
 import type { FlagDecisionService } from "../services/flag-decision.service";
 import type { LayerService } from "../services/layer.service";
+import type { RequestTally } from "./request-tally";
 
 export interface AppServices {
   readonly experiments: ExperimentService;
@@ -35,6 +36,8 @@ export interface AppContext {
   readonly caller: Caller;
   /** Only on graphql-ws: closes the socket of a subscriber that fell behind. */
   readonly subscriber?: Subscriber;
+  /** Apollo's path: what its pipeline learns of the request (root fields, error codes), for the metrics. */
+  readonly tally?: RequestTally;
   /** Set when the compiled fast path admitted this request (AccessGate) before handing it to Apollo: not charged twice. */
   readonly admitted?: boolean;
 }

@@ -7,13 +7,14 @@ import type { ServiceDecision } from "../engine/answer";
 import { isJsonObject } from "../engine/definition";
 import { badInput, DomainError, type DomainErrorCode } from "../engine/errors";
 import type { Logger } from "../logger";
+import type { RequestMetrics } from "../observability/metrics";
 import type { ResponseBatch } from "../response-batch";
 import type { Caller } from "../services/caller";
 import type { Decision, DecisionService } from "../services/decision.service";
 import type { AccessGate } from "./access-gate";
 import type { AccessRefusal } from "./access-refusal";
 import type { OperationAccess } from "./operation-access";
-import { isJsonContentType, readBody, sendBadRequest, sendJson, sendRefusal } from "./http-json";
+import { BodyError, isJsonContentType, readBody, sendBadRequest, sendJson, sendRefusal } from "./http-json";
 import { quoteString, writeAny } from "./result-json";
 
 /**
@@ -146,7 +147,11 @@ export interface ExperimentEndpointDeps {
   /** The server's batch of answers (shared with /graphql's fast path, so they are written in one run). */
   readonly answers: ResponseBatch;
   readonly logger: Logger;
+  /** Each request counted as the operation `experiment` (SPEC §14). */
+  readonly metrics: RequestMetrics;
 }
+
+const EXPERIMENT = ["experiment"] as const;
 
 /**
  * The request handler. Order: key (401), method (405), content type (415), body (413, 400), the
@@ -159,25 +164,54 @@ export function experimentEndpoint(deps: ExperimentEndpointDeps): (req: http.Inc
   const access = new DecideAccess(deps.gate);
   const answer = (res: http.ServerResponse, decision: Decision) => deps.answers.json(res, experimentJson(decision.results));
 
-  return async (req, res) => {
-    const caller = deps.gate.authenticate(req.headers);
-    if (!("actor" in caller)) return sendRefusal(res, caller);
-    if (req.method !== "POST") return sendBadRequest(res, 405, `${req.method ?? "this method"} is not allowed on /experiment: use POST`, "method", { allow: "POST" });
+  /** Answers the request; returns the error code it answered with, null for a decision. */
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse, caller: Caller): Promise<string | null> => {
+    if (req.method !== "POST") {
+      sendBadRequest(res, 405, `${req.method ?? "this method"} is not allowed on /experiment: use POST`, "method", { allow: "POST" });
+      return "BAD_USER_INPUT";
+    }
     if (!isJsonContentType(req.headers["content-type"])) {
-      return sendBadRequest(res, 415, "the body must be JSON: send it with content-type application/json", "content-type");
+      sendBadRequest(res, 415, "the body must be JSON: send it with content-type application/json", "content-type");
+      return "BAD_USER_INPUT";
     }
     const raw = await readBody(req);
     try {
       const request = readRequest(raw);
       const refused = access.admit(caller, request.services);
-      if (refused !== null) return sendRefusal(res, refused);
+      if (refused !== null) {
+        sendRefusal(res, refused);
+        return refused.code;
+      }
       const decision = deps.decisions.decide(request, false, caller);
-      if (!isPromise(decision)) return answer(res, decision);
-      answer(res, await decision);
+      answer(res, isPromise(decision) ? await decision : decision);
+      return null;
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       deps.logger.debug({ code: error.code, details: error.details }, error.message);
       sendJson(res, STATUS[error.code], { errors: [{ message: error.message, extensions: { ...error.details, code: error.code } }] });
+      return error.code;
     }
+  };
+
+  const counted = (started: number, code: string | null, role: string | null) =>
+    deps.metrics.request(EXPERIMENT, started, code === null ? null : [{ operation: EXPERIMENT[0], code }], role);
+
+  return async (req, res) => {
+    const started = deps.metrics.now();
+    const caller = deps.gate.authenticate(req.headers);
+    if (!("actor" in caller)) {
+      counted(started, caller.code, null);
+      return sendRefusal(res, caller);
+    }
+    const role = caller.key?.role ?? null;
+    let code: string | null;
+    try {
+      code = await handle(req, res, caller);
+    } catch (error) {
+      // The server's handler answers it: a body too large (413), else a masked 500.
+      counted(started, error instanceof BodyError ? "BAD_USER_INPUT" : "INTERNAL_SERVER_ERROR", role);
+      throw error;
+    }
+    counted(started, code, role);
   };
 }

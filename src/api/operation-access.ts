@@ -36,6 +36,8 @@ export interface OperationAccess {
   readonly operation: OperationDefinitionNode;
   /** The root fields' names, as written (meta fields aside). */
   readonly names: readonly string[];
+  /** Root field names by response key (alias or name), meta fields too: whose an error at `path[0]` is. */
+  readonly fieldOf: ReadonlyMap<string, string>;
   /** The root fields each role may not use, in the order they appear; empty when it may use all. */
   readonly forbidden: ReadonlyMap<Role, readonly string[]>;
   /** Fields naming services (or an experiment) an SDK key limited to services must stay within. */
@@ -129,6 +131,7 @@ export function operationAccess(schema: GraphQLSchema, document: DocumentNode, o
     document,
     operation,
     names: nodes.map((n) => n.name.value).filter((name) => !META_FIELDS.has(name)),
+    fieldOf: new Map(nodes.map((n) => [n.alias?.value ?? n.name.value, n.name.value])),
     forbidden,
     scoped,
     decides: fields.filter((f) => f.name === "decide" || f.name === "decideFlags").length,

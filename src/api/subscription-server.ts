@@ -16,12 +16,16 @@ import {
   specifiedRules,
   validate,
 } from "graphql";
+import type { SubscribePayload } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { Logger } from "../logger";
+import type { RequestFailure, RequestMetrics } from "../observability/metrics";
 import type { KeyRegistry } from "../services/key-registry";
 import type { Caller } from "../services/caller";
 import type { AccessGate } from "./access-gate";
+import type { OperationAccess } from "./operation-access";
+import { operationsOf } from "./request-tally";
 import { AccessRefusal } from "./access-refusal";
 import { queryLimitRules, queryParseOptions } from "./query-limits";
 import type { AppContext, AppServices } from "./context";
@@ -49,6 +53,8 @@ export interface SubscriptionServerDeps {
   readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   readonly gate: AccessGate;
   readonly keys: KeyRegistry;
+  /** A subscription is counted when it starts (or is refused), not timed: it lasts as long as its socket. */
+  readonly metrics: RequestMetrics;
 }
 
 /** SPEC §13: at most this many open sockets per API key on an instance; the next one is closed with 4429. */
@@ -87,6 +93,36 @@ export function serveSubscriptions(httpServer: http.Server, deps: SubscriptionSe
     return false;
   };
 
+  /**
+   * Parsed, validated and coerced here, so every request error carries Apollo's code before execution.
+   * `counted.access` is set once the operation is known (the metrics count its fields).
+   */
+  const subscribe = (caller: Caller, payload: SubscribePayload, counted: { access: OperationAccess | null }): ExecutionArgs | readonly GraphQLError[] => {
+    let document: DocumentNode;
+    try {
+      document = parse(payload.query, queryParseOptions);
+    } catch (error) {
+      return [error instanceof GraphQLError ? withCode(error, "GRAPHQL_PARSE_FAILED") : inputError("the query cannot be parsed")];
+    }
+    const invalid = validate(schema, document, rules);
+    if (invalid.length > 0) return invalid.map((e) => withCode(e, "GRAPHQL_VALIDATION_FAILED"));
+    const operation = getOperationAST(document, payload.operationName);
+    if (!operation) {
+      return [new GraphQLError("the operation to run cannot be determined: name it with operationName", { extensions: { code: "OPERATION_RESOLUTION_FAILURE" } })];
+    }
+    // The access rules and limits of the HTTP path apply to queries and mutations: they go there.
+    if (operation.operation !== "subscription") {
+      return [inputError(`graphql-ws on /graphql serves subscriptions; send ${operation.operation === "query" ? "queries" : "mutations"} by POST /graphql`)];
+    }
+    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {});
+    if (coerced.errors) return coerced.errors.map((e) => withCode(e, "BAD_USER_INPUT"));
+    const refusal = deps.gate.admit(caller, (counted.access = deps.gate.accessOf(document, operation)), payload.variables ?? undefined);
+    if (refusal) return [refusal.toGraphQLError("ws")];
+    return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
+  };
+  /** The codes a refused subscription answers with, once each, as the formatter gives them. */
+  const failuresOf = (errors: readonly GraphQLError[]): string[] => [...new Set(errors.map((e) => String(format(e).extensions?.code ?? "INTERNAL_SERVER_ERROR")))];
+
   const server = useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema,
@@ -120,29 +156,14 @@ export function serveSubscriptions(httpServer: http.Server, deps: SubscriptionSe
         ctx.extra.caller = caller;
         return true;
       },
-      // Parsed, validated and coerced here, so every request error carries Apollo's code before execution.
-      onSubscribe: (_ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] => {
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query, queryParseOptions);
-        } catch (error) {
-          return [error instanceof GraphQLError ? withCode(error, "GRAPHQL_PARSE_FAILED") : inputError("the query cannot be parsed")];
-        }
-        const invalid = validate(schema, document, rules);
-        if (invalid.length > 0) return invalid.map((e) => withCode(e, "GRAPHQL_VALIDATION_FAILED"));
-        const operation = getOperationAST(document, payload.operationName);
-        if (!operation) {
-          return [new GraphQLError("the operation to run cannot be determined: name it with operationName", { extensions: { code: "OPERATION_RESOLUTION_FAILURE" } })];
-        }
-        // The access rules and limits of the HTTP path apply to queries and mutations: they go there.
-        if (operation.operation !== "subscription") {
-          return [inputError(`graphql-ws on /graphql serves subscriptions; send ${operation.operation === "query" ? "queries" : "mutations"} by POST /graphql`)];
-        }
-        const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {});
-        if (coerced.errors) return coerced.errors.map((e) => withCode(e, "BAD_USER_INPUT"));
-        const refusal = deps.gate.admit(_ctx.extra.caller!, deps.gate.accessOf(document, operation), payload.variables ?? undefined);
-        if (refusal) return [refusal.toGraphQLError("ws")];
-        return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
+      onSubscribe: (ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] => {
+        const counted: { access: OperationAccess | null } = { access: null };
+        const outcome = subscribe(ctx.extra.caller!, payload, counted);
+        const operations = operationsOf(counted.access);
+        const failures = Array.isArray(outcome) ? failuresOf(outcome as readonly GraphQLError[]) : null;
+        // Not timed: a subscription lasts as long as its socket.
+        deps.metrics.request(operations, null, failures && operations.flatMap((operation) => failures.map((code): RequestFailure => ({ operation, code }))), ctx.extra.caller?.key?.role ?? null);
+        return outcome;
       },
       context: (ctx): AppContext => {
         const { socket, caller } = ctx.extra;

@@ -56,6 +56,8 @@ export class ServiceDecision {
     readonly parameters: JsonObject,
     readonly experiments: readonly ExperimentDecision[],
     readonly reasons: string[] | null,
+    /** Targeting rules the decision ran (memo hits and rules skipped are not runs): what metrics count. */
+    readonly ruleEvaluations = 0,
   ) {}
 
   get vids(): number[] {

@@ -27,11 +27,16 @@ export type OutReason = "INACTIVE" | "NO_ACTOR" | "RULE" | "EXCLUDED_BY_GROUP" |
  * decideService (`judge` on its own), or when no two of the service's experiments share a
  * rule, `context` is null and every rule just runs.
  */
-const ruleMemo: { context: JsonObject | null; rule: CompiledRule | null; held: boolean } = { context: null, rule: null, held: false };
+const ruleMemo: { context: JsonObject | null; rule: CompiledRule | null; held: boolean; evaluations: number } = { context: null, rule: null, held: false, evaluations: 0 };
 
+/** Counts the rules it runs (a memo hit runs none): decideService hands the count out with its answer (SPEC §14). */
 function ruleHolds(rule: CompiledRule, context: JsonObject): boolean {
-  if (context !== ruleMemo.context) return rule(context);
+  if (context !== ruleMemo.context) {
+    ruleMemo.evaluations++;
+    return rule(context);
+  }
   if (rule !== ruleMemo.rule) {
+    ruleMemo.evaluations++;
     ruleMemo.held = rule(context);
     ruleMemo.rule = rule;
   }
@@ -155,6 +160,7 @@ export function decideService(
 ): ServiceDecision {
   const plan = snapshot.services.get(service);
   const reasons = explain ? [`config version ${snapshot.version}.`] : null;
+  ruleMemo.evaluations = 0;
   if (plan === undefined) {
     reasons?.push(`no layer serves "${service}".`);
     return new ServiceDecision(service, {}, [], reasons);
@@ -190,7 +196,7 @@ export function decideService(
   }
   const experiments = found.slice(0, count) as ExperimentDecision[];
   for (let k = 0; k < count; k++) found[k] = null;
-  return new ServiceDecision(service, parameters, experiments, reasons);
+  return new ServiceDecision(service, parameters, experiments, reasons, ruleMemo.evaluations);
 }
 
 /** The cell of the run holding `slot`: a binary search over the layer's runs. */

@@ -24,6 +24,8 @@ const QUEUE_WRITE_TIMEOUT_MIN_MS = 5_000;
 export class AssignmentStore {
   readonly circuit: DatabaseCircuit;
   readonly queue: AssignmentQueue;
+  /** First assignments decide has stored since the process started (the queue counts its own). */
+  private written = 0;
 
   constructor(
     private readonly db: Database,
@@ -37,6 +39,11 @@ export class AssignmentStore {
       max: options.queueMax,
       writeTimeoutMs: bounded ? Math.max(QUEUE_WRITE_TIMEOUT_MIN_MS, 10 * options.timeoutMs) : 0,
     });
+  }
+
+  /** Assignments written since the process started: decide's first-wins writes and the queue's. */
+  get writtenCount(): number {
+    return this.written + this.queue.counts.written;
   }
 
   /** True while the database is believed unreachable: decide asks it nothing then. */
@@ -60,7 +67,10 @@ export class AssignmentStore {
       const current = decidedWith === null ? null : await new ChangeLogRepository(em).versionHeldShared();
       if (current !== null && current !== decidedWith) return { staleVersion: current };
       return new AssignmentRepository(em).insertManyFirstWins(rows);
-    }, true);
+    }, true).then((outcome) => {
+      if ("inserted" in outcome) this.written += outcome.inserted.length;
+      return outcome;
+    });
   }
 
   /** Assignments given that could not be stored now: written when the database is back. */

@@ -51,6 +51,9 @@ function validateRequestId(requestId: string | null | undefined): void {
 }
 
 export class AssignmentService {
+  /** Assignments `assign` has stored since the process started (metrics read it). */
+  private written = 0;
+
   constructor(
     private readonly db: Database,
     private readonly h32: Hash32,
@@ -117,21 +120,27 @@ export class AssignmentService {
       return { ...sticky!, isOverride: false };
     }
     // The same first-wins write as decide's: a row already there, or the group's holder, wins.
-    type Written = { held: BatchWriteOutcome["excluded"][number] } | { stored: StoredAssignment };
+    type Written = { held: BatchWriteOutcome["excluded"][number] } | { stored: StoredAssignment; inserted: number };
     const written = await this.db.transaction(async (em): Promise<Written> => {
       const repo = new AssignmentRepository(em);
       const row = { experiment: experimentKey, actor, variant: variant.key, vid: variant.vid, group: exp.exclusionGroup };
-      const held = (await repo.insertManyFirstWins([row])).excluded[0];
-      return held ? { held } : { stored: (await repo.findAssignment(experimentKey, actor))! };
+      const outcome = await repo.insertManyFirstWins([row]);
+      const held = outcome.excluded[0];
+      return held ? { held } : { stored: (await repo.findAssignment(experimentKey, actor))!, inserted: outcome.inserted.length };
     });
     if ("held" in written) {
       this.memory.rememberStored(written.held.holder, actor, written.held.vid);
       throw this.excluded(experimentKey, exp.exclusionGroup);
     }
     const stored = written.stored;
+    this.written += written.inserted;
     this.memory.rememberStored(experimentKey, actor, stored.vid);
     await this.expose(experimentKey, stored.variant, stored.vid, actor, request, false);
     return { ...stored, isOverride: false };
+  }
+
+  get writtenCount(): number {
+    return this.written;
   }
 
   /** What the actor is given now: its override, else its stored assignment, else null. */

@@ -90,6 +90,9 @@ export const STORE_EVERYTHING: DecisionStorage = { assignments: true, exposures:
 const MAX_STALE_RETRIES = 3;
 
 export class DecisionService {
+  /** Targeting rules run by decisions since the process started (a plain number: the metrics read it when scraped). */
+  private ruleEvaluationCount = 0;
+
   constructor(
     /** Stored assignments under a deadline; while the database is unreachable, a queue of new ones. */
     private readonly assignments: AssignmentStore,
@@ -101,6 +104,10 @@ export class DecisionService {
     private readonly follower: CatchUp,
     private readonly storage: DecisionStorage = STORE_EVERYTHING,
   ) {}
+
+  get ruleEvaluations(): number {
+    return this.ruleEvaluationCount;
+  }
 
   /** The decision itself, or a promise of it when stored assignments must be read or written first. */
   decide(request: DecideRequest, explain: boolean, caller: Caller): Decision | Promise<Decision> {
@@ -131,7 +138,14 @@ export class DecisionService {
       return r.context;
     });
     const { view, lookups } = this.stickyLookups(snapshot);
-    const run = () => requests.map((r, i) => r.services.map((s) => decideService(snapshot, s, contexts[i]!, lookups, explain)));
+    const run = () =>
+      requests.map((r, i) =>
+        r.services.map((s) => {
+          const decided = decideService(snapshot, s, contexts[i]!, lookups, explain);
+          this.ruleEvaluationCount += decided.ruleEvaluations;
+          return decided;
+        }),
+      );
     return this.settle(
       {
         snapshot,

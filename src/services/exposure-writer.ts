@@ -25,6 +25,7 @@ export class ExposureWriter {
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> = Promise.resolve();
   private dropped = 0;
+  private written = 0;
   /** How many of the batch being written are not stored yet. */
   private inFlight: () => number = NOTHING_IN_FLIGHT;
   /** A failed write's retry is scheduled: until it runs, a full batch does not write at once (no retry storm). */
@@ -89,12 +90,16 @@ export class ExposureWriter {
         try {
           await this.insert(chunk);
           written += chunk.length;
+          this.written += chunk.length;
         } catch (error) {
           if (!isRefused(error)) throw error;
           // The database refuses a row (a NUL character, say): kept, it would block every later exposure.
           await this.insertRowByRow(chunk, (row, refusal) => {
             written++;
-            if (refusal === undefined) return;
+            if (refusal === undefined) {
+              this.written++;
+              return;
+            }
             this.dropped++;
             this.logger.error({ err: refusal, exposure: row, dropped: this.dropped }, "exposure refused by the database: dropped");
           });
@@ -118,12 +123,16 @@ export class ExposureWriter {
   private async insertGroup(rows: readonly Exposure[]): Promise<ItemOutcomes> {
     try {
       await this.insert(rows);
+      this.written += rows.length;
       return [];
     } catch (error) {
       if (!isRefused(error)) throw error;
     }
     const outcomes: unknown[] = [];
-    await this.insertRowByRow(rows, (_row, refusal) => outcomes.push(refusal));
+    await this.insertRowByRow(rows, (_row, refusal) => {
+      if (refusal === undefined) this.written++;
+      outcomes.push(refusal);
+    });
     return outcomes;
   }
 
@@ -152,6 +161,11 @@ export class ExposureWriter {
 
   get pending(): number {
     return this.buffer.length;
+  }
+
+  /** Since the process started: stored (buffered and stored-before-the-answer alike), and lost (buffer full, or refused by the database). */
+  get counts(): { readonly written: number; readonly dropped: number } {
+    return { written: this.written, dropped: this.dropped };
   }
 }
 

@@ -12,6 +12,7 @@ export class SnapshotStore {
   private current: Snapshot | null = null;
   private rows: ConfigState | null = null;
   private readonly swapListeners = new Set<SnapshotListener>();
+  private layersCompiled = 0;
 
   constructor(
     private readonly hasher: SlotHasher,
@@ -37,6 +38,11 @@ export class SnapshotStore {
     return this.rows;
   }
 
+  /** Layers compiled into a served snapshot since the process started: every layer of a whole load, a change's layers (SPEC §14's layer reloads). */
+  get layerReloads(): number {
+    return this.layersCompiled;
+  }
+
   /** Called after every swap (the cache file listens). */
   onSwap(listener: SnapshotListener): () => void {
     this.swapListeners.add(listener);
@@ -46,7 +52,9 @@ export class SnapshotStore {
   /** Compiles and swaps in a whole configuration. */
   replace(state: ConfigState): void {
     const started = performance.now();
-    this.swap(state, compileSnapshot(state, this.hasher));
+    const snapshot = compileSnapshot(state, this.hasher);
+    this.layersCompiled += snapshot.layers.size;
+    this.swap(state, snapshot);
     this.logger.debug({ version: state.version, ms: Math.round(performance.now() - started) }, "configuration snapshot compiled");
   }
 
@@ -55,6 +63,7 @@ export class SnapshotStore {
     const started = performance.now();
     const current = this.snapshot;
     this.swap(this.rows === null ? null : applyDeltaToRows(this.rows, delta), applyDelta(current, delta));
+    this.layersCompiled += delta.layerKeys.length;
     this.logger.debug({ version: delta.version, layers: delta.layerKeys.length, ms: Math.round(performance.now() - started) }, "configuration change applied");
   }
 

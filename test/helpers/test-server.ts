@@ -55,6 +55,7 @@ export function testConfig(database: TestDatabase, overrides: Partial<AppConfig>
     auth: { enabled: true, adminKey: TEST_ADMIN_KEY, adminKeyRateLimit: 1_000_000 },
     configSource: { kind: "database" },
     trustedDocuments: null,
+    metrics: { enabled: true, public: false },
     ...overrides,
   };
 }

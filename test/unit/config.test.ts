@@ -25,6 +25,8 @@ it("defaults to PGlite under ./data/pglite on 127.0.0.1:4000 with migrations on"
     auth: { enabled: true, adminKey: null, adminKeyRateLimit: 100 },
     configSource: { kind: "database" },
     trustedDocuments: null,
+    // Metrics on, behind a key of any role.
+    metrics: { enabled: true, public: false },
   });
 });
 
@@ -35,6 +37,12 @@ it("TRUSTED_DOCUMENTS: SDK keys by default, TRUSTED_DOCUMENTS_ROLES a list of ro
   expect(loadConfig({ TRUSTED_DOCUMENTS: file, TRUSTED_DOCUMENTS_ROLES: "all" }).trustedDocuments).toEqual({ file, roles: new Set(["ADMIN", "DEVELOPER", "VIEWER", "SDK"]) });
   expect(() => loadConfig({ TRUSTED_DOCUMENTS: file, TRUSTED_DOCUMENTS_ROLES: "SDK,ROOT" })).toThrow(/TRUSTED_DOCUMENTS_ROLES.*"ROOT"/);
   expect(() => loadConfig({ TRUSTED_DOCUMENTS_ROLES: "all" })).toThrow(/needs TRUSTED_DOCUMENTS/);
+});
+
+it("METRICS on or off, METRICS_PUBLIC true or false", () => {
+  expect(loadConfig({ METRICS: "off", METRICS_PUBLIC: "true" }).metrics).toEqual({ enabled: false, public: true });
+  expect(() => loadConfig({ METRICS: "no" })).toThrow(/METRICS must be on or off/);
+  expect(() => loadConfig({ METRICS_PUBLIC: "yes" })).toThrow(/METRICS_PUBLIC must be true or false/);
 });
 
 it("file mode: CONFIG_FILE, or LAYERS_DIR with EXPERIMENTS_DIR; STORAGE=none only with files and without DATABASE_URL", () => {
