@@ -61,34 +61,43 @@ export function documentOf(stored: StoredConfiguration): ConfigDocument {
   return { format: CONFIG_FORMAT, layers: layers.sort(byKey), experiments: experiments.sort(byKey), flags: flags.sort(byKey) };
 }
 
+/** An explicit layer of a document as its row. */
+export const layerRowOf = (l: DocumentLayer): Layer => ({ ...l, services: [...l.services], hashVersion: HASH_VERSION, implicit: false });
+
+/** The implicit layer of an experiment that names none (SPEC §1): key and salt its key, its services. */
+export const implicitLayerOf = (e: DocumentExperiment): Layer => ({
+  key: e.key,
+  description: null,
+  priority: 0,
+  services: e.services,
+  hashKey: "user_id",
+  salt: e.key,
+  hashVersion: HASH_VERSION,
+  enabled: true,
+  defaultParams: {},
+  implicit: true,
+});
+
+/** A document experiment as its row (its traffic is its slots' count; overrides are rows of their own). */
+export function experimentRowOf(e: DocumentExperiment, version: number, at: Date): Experiment {
+  const { traffic: _traffic, overrides: _overrides, ...row } = e;
+  return { ...row, layer: e.layer ?? e.key, version, createdAt: at, updatedAt: at };
+}
+
+/** The rows of a document's layers: explicit ones, then the implicit layers of `experiments`. */
+export const layerRowsOf = (doc: ConfigDocument, experiments: readonly DocumentExperiment[]): Layer[] => [
+  ...doc.layers.map(layerRowOf),
+  ...experiments.filter((e) => e.layer === null).map(implicitLayerOf),
+];
+
 const DOCUMENT_TIME = new Date(0);
 const takesPart = (e: DocumentExperiment) => e.state === "RUNNING" || e.state === "CONCLUDED";
 
 /** The rows a snapshot compiles from a document (file mode): no database, so versions and dates are nominal. */
 export function stateOfDocument(doc: ConfigDocument, version: number): ConfigState {
   const active = doc.experiments.filter(takesPart);
-  const layers: Layer[] = [
-    ...doc.layers.map((l) => ({ ...l, hashVersion: HASH_VERSION, implicit: false })),
-    ...active
-      .filter((e) => e.layer === null)
-      .map((e) => ({ key: e.key, description: null, priority: 0, services: e.services, hashKey: "user_id", salt: e.key, hashVersion: HASH_VERSION, enabled: true, defaultParams: {}, implicit: true })),
-  ];
-  const experiments: Experiment[] = active.map((e) => ({
-    key: e.key,
-    description: e.description,
-    services: e.services,
-    layer: e.layer ?? e.key,
-    state: e.state,
-    variants: e.variants,
-    winner: e.winner,
-    exclusionGroup: e.exclusionGroup,
-    rule: e.rule,
-    slots: e.slots,
-    ranges: e.ranges,
-    version: 1,
-    createdAt: DOCUMENT_TIME,
-    updatedAt: DOCUMENT_TIME,
-  }));
+  const layers = layerRowsOf(doc, active);
+  const experiments = active.map((e) => experimentRowOf(e, 1, DOCUMENT_TIME));
   return {
     version,
     layers,

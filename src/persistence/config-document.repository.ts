@@ -2,13 +2,12 @@
 // import's plan written as the row changes it needs, inside the caller's transaction.
 
 import type { EntityManager } from "typeorm";
-import type { ConfigDocument, DocumentExperiment, DocumentFlag, DocumentLayer } from "../engine/config-document";
-import { type StoredConfiguration, documentOf } from "../engine/config-document-state";
+import type { ConfigDocument, DocumentExperiment, DocumentFlag } from "../engine/config-document";
+import { type StoredConfiguration, documentOf, experimentRowOf, implicitLayerOf, layerRowOf } from "../engine/config-document-state";
 import type { Flag } from "../engine/flag-definition";
-import { HASH_VERSION } from "../engine/hashing";
 import { sameJson } from "../engine/json-equal";
 import type { OverrideRow } from "../engine/snapshot";
-import type { Experiment, JsonValue, Layer } from "../engine/types";
+import type { JsonValue } from "../engine/types";
 import { AssignmentRepository } from "./assignment.repository";
 import { LayerEntity } from "./entities";
 import { ExperimentRepository, layerToDomain } from "./experiment.repository";
@@ -23,18 +22,6 @@ export interface StoredDocument {
 
 const same = (a: unknown, b: unknown) => sameJson(a as JsonValue, b as JsonValue);
 
-const implicitLayerOf = (e: DocumentExperiment): Layer => ({
-  key: e.key,
-  description: null,
-  priority: 0,
-  services: e.services,
-  hashKey: "user_id",
-  salt: e.key,
-  hashVersion: HASH_VERSION,
-  enabled: true,
-  defaultParams: {},
-  implicit: true,
-});
 
 export class ConfigDocumentRepository {
   private readonly experiments: ExperimentRepository;
@@ -67,8 +54,8 @@ export class ConfigDocumentRepository {
     for (const layer of next.layers) {
       const prior = layers.get(layer.key);
       if (prior && same(prior, layer)) continue;
-      if (prior) await this.experiments.updateLayer(this.layerRow(layer));
-      else await this.experiments.insertLayer(this.layerRow(layer));
+      if (prior) await this.experiments.updateLayer(layerRowOf(layer));
+      else await this.experiments.insertLayer(layerRowOf(layer));
       written.push(layer.key);
     }
     const experiments = new Map(before.document.experiments.map((e) => [e.key, e]));
@@ -88,28 +75,8 @@ export class ConfigDocumentRepository {
     return written.sort();
   }
 
-  private layerRow(layer: DocumentLayer): Layer {
-    return { ...layer, services: [...layer.services], hashVersion: HASH_VERSION, implicit: false };
-  }
-
   private async writeExperiment(prior: DocumentExperiment | null, e: DocumentExperiment, version: number): Promise<void> {
-    const now = new Date();
-    const row: Experiment = {
-      key: e.key,
-      description: e.description,
-      services: e.services,
-      layer: e.layer ?? e.key,
-      state: e.state,
-      variants: e.variants,
-      winner: e.winner,
-      exclusionGroup: e.exclusionGroup,
-      rule: e.rule,
-      slots: e.slots,
-      ranges: e.ranges,
-      version,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const row = experimentRowOf(e, version, new Date());
     if (prior === null) {
       if (e.layer === null) await this.experiments.insertLayer(implicitLayerOf(e));
       await this.experiments.insertExperiment(row);

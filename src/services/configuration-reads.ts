@@ -3,7 +3,7 @@
 
 import { type ConfigDocument, EMPTY_DOCUMENT } from "../engine/config-document";
 import type { Flag } from "../engine/flag-definition";
-import { HASH_VERSION } from "../engine/hashing";
+import { experimentRowOf, layerRowsOf } from "../engine/config-document-state";
 import type { Experiment, ExperimentState, Layer } from "../engine/types";
 import type { ConfigDocumentService } from "./config-document.service";
 import type { ExperimentService } from "./experiment.service";
@@ -44,14 +44,8 @@ export function databaseReads(experiments: ExperimentService, layers: LayerServi
 
 /** The document as the domain rows the queries answer with; versions and dates are those of the load. */
 function rowsOf(doc: ConfigDocument, loadedAt: Date): { experiments: Experiment[]; layers: Layer[]; flags: Flag[] } {
-  // What a document experiment has beyond the row (its traffic is its slots' count; overrides are rows of their own).
-  const experiments: Experiment[] = doc.experiments.map(({ traffic: _traffic, overrides: _overrides, ...e }) => ({ ...e, layer: e.layer ?? e.key, version: 1, createdAt: loadedAt, updatedAt: loadedAt }));
-  const layers: Layer[] = [
-    ...doc.layers.map((l) => ({ ...l, hashVersion: HASH_VERSION, implicit: false })),
-    ...doc.experiments
-      .filter((e) => e.layer === null)
-      .map((e) => ({ key: e.key, description: null, priority: 0, services: e.services, hashKey: "user_id", salt: e.key, hashVersion: HASH_VERSION, enabled: true, defaultParams: {}, implicit: true })),
-  ];
+  const experiments = doc.experiments.map((e) => experimentRowOf(e, 1, loadedAt));
+  const layers = layerRowsOf(doc, doc.experiments);
   const flags: Flag[] = doc.flags.map(({ forcedDecisions: _, ...f }) => ({ ...f, version: 1, createdAt: loadedAt, updatedAt: loadedAt }));
   return { experiments, layers, flags };
 }
