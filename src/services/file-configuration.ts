@@ -130,10 +130,12 @@ export class FileConfiguration {
     try {
       this.version = await this.sink.serve(read);
     } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      this.refuse(new FileFaultError(read.locate(error)));
-      // The database's rules refused the files, or it could not be reached: only the latter passes by itself.
-      if (error.code === "UNAVAILABLE" && !this.closed) this.retry = setTimeout(() => void this.reload(), RETRY_MS).unref();
+      // A fault of the files (the database's rules refused them) stays until they change; anything else
+      // (an unreachable database, an unexpected failure) is logged and tried again: a reload never throws,
+      // or the chain of reloads would stop and the rejection would end the process.
+      const ofFiles = error instanceof DomainError && error.code !== "UNAVAILABLE";
+      this.refuse(error instanceof DomainError ? new FileFaultError(read.locate(error)) : error);
+      if (!ofFiles && !this.closed) this.retry = setTimeout(() => void this.reload(), RETRY_MS).unref();
       return false;
     }
     this.fault = null;
